@@ -1,0 +1,55 @@
+// Type-checked lint, zero warnings (npm run lint). Nx boundaries: tags scope:* and type:*.
+'use strict';
+const js = require('@eslint/js');
+const tseslint = require('typescript-eslint');
+const nx = require('@nx/eslint-plugin');
+
+module.exports = tseslint.config(
+  {
+    ignores: ['**/node_modules/**', 'dist/**', 'coverage/**', '.nx/**', '.data/**', '**/*.js', '**/*.cjs', '**/*.mjs'],
+  },
+  js.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    files: ['**/*.ts'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: __dirname } },
+    plugins: { '@nx': nx },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+      '@typescript-eslint/switch-exhaustiveness-check': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': [
+        'error',
+        { fixStyle: 'inline-type-imports', disallowTypeAnnotations: false },
+      ],
+      '@nx/enforce-module-boundaries': [
+        'error',
+        {
+          enforceBuildableLibDependency: false,
+          allow: [],
+          depConstraints: [
+            { sourceTag: 'type:protocol', onlyDependOnLibsWithTags: ['type:util'] },
+            { sourceTag: 'type:util', onlyDependOnLibsWithTags: ['type:util'] },
+            { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
+            { sourceTag: 'scope:cloud-broker', onlyDependOnLibsWithTags: ['scope:shared', 'scope:cloud-broker'] },
+            { sourceTag: 'scope:edge-connector', onlyDependOnLibsWithTags: ['scope:shared', 'scope:edge-connector'] },
+            { sourceTag: 'scope:access-core', onlyDependOnLibsWithTags: ['scope:shared', 'scope:access-core'] },
+            { sourceTag: 'scope:tools', onlyDependOnLibsWithTags: ['*'] },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // Tests may poke at internals and use loose fixtures; they still must await promises.
+    files: ['**/*.spec.ts', '**/*.e2e-spec.ts', 'tests/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-unsafe-assignment': 'off',
+      '@typescript-eslint/no-unsafe-member-access': 'off',
+      '@typescript-eslint/no-unsafe-argument': 'off',
+      '@typescript-eslint/no-non-null-assertion': 'off',
+      '@typescript-eslint/unbound-method': 'off',
+    },
+  },
+);

@@ -1,0 +1,26 @@
+// Unit specs (*.spec.ts) sit next to the code; integration and end-to-end suites are
+// *.e2e-spec.ts and use the real PostgreSQL and Redis on 127.0.0.1.
+'use strict';
+const { swcOptions, jestModuleNameMapper } = require('./tools/swc-options');
+
+const common = {
+  rootDir: __dirname,
+  testEnvironment: 'node',
+  transform: { '^.+\\.ts$': ['@swc/jest', swcOptions()] },
+  moduleNameMapper: jestModuleNameMapper(),
+  moduleFileExtensions: ['ts', 'js', 'json'],
+  setupFiles: ['<rootDir>/tools/test/setup-env.js'],
+  testPathIgnorePatterns: ['/node_modules/', '/dist/'],
+};
+
+module.exports = {
+  projects: [
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,tools}/**/*.spec.ts'] },
+    {
+      ...common,
+      displayName: 'e2e',
+      testMatch: ['<rootDir>/{apps,libs,tests}/**/*.e2e-spec.ts'],
+      testTimeout: 60000,
+    },
+  ],
+};

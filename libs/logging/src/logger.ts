@@ -1,0 +1,60 @@
+import pino, { type Logger, type LoggerOptions } from 'pino';
+
+export type { Logger } from 'pino';
+
+/**
+ * Paths pino blanks out before a line is written. Secrets, tokens, keys and personal
+ * data must never reach a log; add a path here rather than scrubbing at call sites.
+ */
+export const REDACT_PATHS: readonly string[] = [
+  'password',
+  '*.password',
+  'newPassword',
+  '*.newPassword',
+  'token',
+  '*.token',
+  'accessToken',
+  '*.accessToken',
+  'refreshToken',
+  '*.refreshToken',
+  'secret',
+  '*.secret',
+  'privateKey',
+  '*.privateKey',
+  'signature',
+  '*.signature',
+  'authorization',
+  '*.authorization',
+  'cookie',
+  '*.cookie',
+  'headers.authorization',
+  'headers.cookie',
+  'headers["set-cookie"]',
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'res.headers["set-cookie"]',
+  'idNumber',
+  '*.idNumber',
+  'phone',
+  '*.phone',
+];
+
+export interface LoggerConfig {
+  readonly level?: string;
+  /** Pretty, human-readable lines (development only). */
+  readonly pretty?: boolean;
+}
+
+export function createLogger(name: string, config: LoggerConfig = {}, destination?: pino.DestinationStream): Logger {
+  const options: LoggerOptions = {
+    name,
+    level: config.level ?? 'info',
+    redact: { paths: [...REDACT_PATHS], censor: '[redacted]' },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    base: { pid: process.pid },
+  };
+  if (config.pretty && !destination) {
+    return pino({ ...options, transport: { target: 'pino-pretty', options: { colorize: true } } });
+  }
+  return destination ? pino(options, destination) : pino(options);
+}
