@@ -104,3 +104,27 @@ export class TunnelError extends Error {
     return TUNNEL_ERROR_TABLE[this.code].reset;
   }
 }
+
+/** Close codes that may not appear in a close frame (RFC 6455 §7.4.1); sent as 1011 instead. */
+const UNSENDABLE_CLOSE = new Set([1004, 1005, 1006, 1015]);
+
+/** The close code to put on the wire for `code` (CONNECTION_LOST's 1006 cannot be sent: 1011). */
+export function wireCloseCode(code: TunnelErrorCode): number {
+  const n = TUNNEL_ERROR_TABLE[code].wsClose;
+  return UNSENDABLE_CLOSE.has(n) ? 1011 : n;
+}
+
+/** True when `s` is one of the TUNNEL_ERR_* code strings. */
+export function isTunnelErrorCode(s: unknown): s is TunnelErrorCode {
+  return typeof s === 'string' && Object.prototype.hasOwnProperty.call(TUNNEL_ERROR_TABLE, s);
+}
+
+/**
+ * The error code a received close means: the reason when it is a TUNNEL_ERR_* string, else the
+ * close code's entry (1001 → GOING_AWAY, 1006 → CONNECTION_LOST); undefined for 1000 and unknown codes.
+ */
+export function codeFromCloseFrame(code: number, reason: string): TunnelErrorCode | undefined {
+  if (isTunnelErrorCode(reason)) return reason;
+  if (code === 1000) return undefined;
+  return codeFromClose(code);
+}
