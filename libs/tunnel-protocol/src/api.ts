@@ -81,6 +81,8 @@ export interface TunnelStream extends Duplex {
   reset(code: TunnelErrorCode, message?: string): void;
   /** Set when the stream was reset (by either side). */
   readonly resetError?: TunnelError;
+  /** Received bytes the reader has not taken yet; never more than one window (+ 64 KiB). */
+  readonly bufferedIn: number;
 }
 
 export type SessionState = 'open' | 'draining' | 'closed';
@@ -195,5 +197,3 @@ export interface ConnectorHandshakeOptions {
   readonly agent: { readonly version: string; readonly hostname: string };
   readonly timeoutMs?: number;
 }
-
-export type { TunnelError, TunnelErrorCode };

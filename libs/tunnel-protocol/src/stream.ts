@@ -6,10 +6,14 @@
  * transport is over its high-water mark, the Duplex write callback is held back, so ordinary
  * Node backpressure (write() → false, pipe pausing) reaches the producer.
  *
- * Receiving: DATA payloads (zero-copy subarrays of the transport message) are pushed to the
- * Readable side. Credit is returned in `_read()`, i.e. as the consumer actually takes the bytes,
- * and only once half the window has been consumed. A reader that never reads therefore holds at
- * most one window of memory and stops only its own sender.
+ * Receiving: DATA payloads (zero-copy subarrays of the transport message) wait in the stream's
+ * own queue and are handed to the Readable side only when Node asks for data (`_read()`, the
+ * pull pattern). Credit is returned for the bytes handed over, once they reach half a window. A
+ * reader that never reads therefore holds at most one window (plus the Readable's high-water
+ * mark) in memory and stops only its own sender. Counting what was *handed over* rather than
+ * inferring consumption from `readableLength` matters: Node calls `_read()` before it removes
+ * the chunk it returns, and not again until the next push, so an inferred count can miss the
+ * last bytes taken and leave both sides waiting for each other.
  *
  * Errors: a stream that is reset (by either side, or because the session ended) records the
  * error in `resetError` and is destroyed. It is destroyed *with* the error (→ 'error' event)
@@ -64,6 +68,13 @@ export class TunnelStreamImpl extends Duplex implements TunnelStream {
   /** Total DATA bytes received, and total credit granted to the peer (initial + WINDOWs). */
   recvTotal = 0;
   recvGranted: number;
+  /** Received DATA not yet handed to the Readable side, and bytes handed over so far. */
+  private readonly inQueue: Buffer[] = [];
+  private handedOver = 0;
+  /** Node asked for data and the last push() did not refuse more. */
+  private wantData = false;
+  /** The peer's FIN arrived while data was still queued: end the Readable after it. */
+  private endPending = false;
   /** We sent FIN / the peer sent FIN. */
   localFin = false;
   remoteFin = false;
@@ -86,7 +97,7 @@ export class TunnelStreamImpl extends Duplex implements TunnelStream {
   ) {
     super({
       allowHalfOpen: true,
-      readableHighWaterMark: Math.max(16 * 1024, host.initialStreamWindow >>> 1),
+      readableHighWaterMark: 64 * 1024,
       writableHighWaterMark: 64 * 1024,
     });
     this._state = isOpener ? 'opening' : 'open';
@@ -100,6 +111,11 @@ export class TunnelStreamImpl extends Duplex implements TunnelStream {
 
   get state(): StreamState {
     return this._state;
+  }
+
+  /** Received bytes the reader has not taken yet (the stream's queue plus the Readable buffer). */
+  get bufferedIn(): number {
+    return this.recvTotal - this.handedOver + this.readableLength;
   }
 
   get resetError(): TunnelError | undefined {
@@ -171,7 +187,8 @@ export class TunnelStreamImpl extends Duplex implements TunnelStream {
   onData(payload: Buffer, fin: boolean): void {
     if (payload.length > 0) {
       this.recvTotal += payload.length;
-      this.push(payload);
+      if (this.wantData && this.inQueue.length === 0) this.handOver(payload);
+      else this.inQueue.push(payload);
     }
     if (fin) this.onRemoteFin();
   }
@@ -179,7 +196,8 @@ export class TunnelStreamImpl extends Duplex implements TunnelStream {
   onRemoteFin(): void {
     if (this.remoteFin || this.ended) return;
     this.remoteFin = true;
-    this.push(null);
+    if (this.inQueue.length === 0) this.push(null);
+    else this.endPending = true;
     if (this.localFin) this.finish();
     else this._state = 'half-closed-remote';
   }
@@ -266,11 +284,25 @@ export class TunnelStreamImpl extends Duplex implements TunnelStream {
   }
 
   override _read(): void {
+    this.wantData = true;
+    while (this.wantData && this.inQueue.length > 0) this.handOver(this.inQueue.shift() as Buffer);
+    if (this.endPending && this.inQueue.length === 0) {
+      this.endPending = false;
+      this.push(null);
+    }
+  }
+
+  /** Gives one chunk to the Readable side; keeps going while Node wants more. */
+  private handOver(chunk: Buffer): void {
+    this.handedOver += chunk.length;
+    this.wantData = this.push(chunk);
+    this.returnCredit();
+  }
+
+  /** Return credit for the bytes handed over once they reach half a window. */
+  private returnCredit(): void {
     if (this.ended || this.remoteFin) return;
-    // Bytes the consumer has taken = received - still buffered. Return credit for them once they
-    // reach half a window, so the peer may again have a full window in flight.
-    const consumed = this.recvTotal - this.readableLength;
-    const increment = consumed + this.host.initialStreamWindow - this.recvGranted;
+    const increment = this.handedOver + this.host.initialStreamWindow - this.recvGranted;
     if (increment >= this.host.initialStreamWindow >>> 1) {
       this.recvGranted += increment;
       this.host.queueWindow(this.id, increment);
