@@ -1,0 +1,63 @@
+import {
+  type BeforeApplicationShutdown,
+  type DynamicModule,
+  Inject,
+  Injectable,
+  Module,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { HealthController } from './health/health.controller';
+import { DRAIN_STATE, type DrainState } from './health/drain-state';
+import { MetricsService } from './metrics/metrics.service';
+
+export const BROKER_LIFECYCLE = Symbol('BROKER_LIFECYCLE');
+
+/** What a shutdown does, whether it comes from a signal (enableShutdownHooks) or close(). */
+export interface BrokerLifecycle {
+  /** Stop taking work, GOAWAY the tunnels, let in-flight requests finish, stop the server. */
+  drain(): Promise<void>;
+  /** Release the database and other resources. */
+  release(): Promise<void>;
+}
+
+@Injectable()
+export class BrokerShutdownHooks implements BeforeApplicationShutdown, OnApplicationShutdown {
+  constructor(@Inject(BROKER_LIFECYCLE) private readonly lifecycle: BrokerLifecycle) {}
+
+  beforeApplicationShutdown(): Promise<void> {
+    return this.lifecycle.drain();
+  }
+
+  onApplicationShutdown(): Promise<void> {
+    return this.lifecycle.release();
+  }
+}
+
+export interface AppModuleDeps {
+  readonly dataSource: DataSource;
+  readonly metrics: MetricsService;
+  readonly drainState: DrainState;
+  readonly lifecycle: BrokerLifecycle;
+}
+
+/**
+ * The Nest side of the broker: operational endpoints (and, later, the portal and activation
+ * API). The tunnel endpoint and the ingress live outside Nest; see bootstrap.ts.
+ */
+@Module({})
+export class AppModule {
+  static forRoot(deps: AppModuleDeps): DynamicModule {
+    return {
+      module: AppModule,
+      controllers: [HealthController],
+      providers: [
+        { provide: DataSource, useValue: deps.dataSource },
+        { provide: MetricsService, useValue: deps.metrics },
+        { provide: DRAIN_STATE, useValue: deps.drainState },
+        { provide: BROKER_LIFECYCLE, useValue: deps.lifecycle },
+        BrokerShutdownHooks,
+      ],
+    };
+  }
+}

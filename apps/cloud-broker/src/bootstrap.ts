@@ -1,0 +1,192 @@
+import 'reflect-metadata';
+import { createServer, type RequestListener, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ValidationPipe } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { ExpressAdapter, type NestExpressApplication } from '@nestjs/platform-express';
+import { createLogger, type Logger } from '@lanbridge/logging';
+import { resolveTunnelConfig, type TunnelConfig } from '@lanbridge/tunnel-protocol';
+import { AppModule, type BrokerLifecycle } from './app.module';
+import { AllExceptionsFilter } from './common/all-exceptions.filter';
+import { NestPinoLogger } from './common/nest-logger';
+import { type BrokerConfig, loadBrokerConfig } from './config/broker.config';
+import {
+  ConnectorRegistrationService,
+  type RegisterConnectorInput,
+  type RegisteredConnector,
+} from './connectors/connector-registration.service';
+import { ConnectorRepository } from './connectors/connector.repository';
+import { OrganizationRepository } from './connectors/organization.repository';
+import { openDatabase } from './database/database';
+import { createUpgradeDispatcher } from './http/upgrade-dispatcher';
+import { INGRESS_PREFIX, IngressHandler } from './ingress/ingress.handler';
+import { OrgSlugCache } from './ingress/org-slug.cache';
+import { MetricsService } from './metrics/metrics.service';
+import { type TunnelDirectory, TunnelRegistry } from './tunnel/tunnel-registry';
+import { TunnelServer } from './tunnel/tunnel.server';
+
+export interface StartBrokerOptions {
+  /** Root logger; default: pino at LOG_LEVEL. */
+  readonly logger?: Logger;
+  /** Overrides of the tunnel session config (tests shrink timers). */
+  readonly tunnel?: Partial<TunnelConfig>;
+  /** Drain and stop on SIGINT/SIGTERM (Nest shutdown hooks). For the real process only. */
+  readonly shutdownHooks?: boolean;
+}
+
+export interface RunningBroker {
+  /** Base URL of the listening server, e.g. http://127.0.0.1:41234 (no trailing slash). */
+  readonly url: string;
+  readonly port: number;
+  readonly config: BrokerConfig;
+  /** Live tunnels on this node. */
+  readonly registry: TunnelDirectory;
+  readonly connectors: {
+    /** Creates the org if needed and registers the key; idempotent for the same key and org. */
+    register(input: RegisterConnectorInput): Promise<RegisteredConnector>;
+    /** Marks the connector revoked; its live tunnel (if any) is closed with REVOKED. */
+    revoke(connectorId: string): Promise<void>;
+  };
+  /** Graceful: refuse new work, GOAWAY every tunnel, drain up to DRAIN_TIMEOUT_MS, stop. Idempotent. */
+  close(): Promise<void>;
+}
+
+function baseUrl(host: string, port: number): string {
+  const h = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  return `http://${h}:${port}`;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+async function until(predicate: () => boolean, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() >= deadline) return false;
+    await sleep(25);
+  }
+  return true;
+}
+
+/** Starts a broker: database (migrated), Nest endpoints, tunnel endpoint and ingress, listening. */
+export async function startBroker(
+  env: Readonly<Record<string, string | undefined>>,
+  opts: StartBrokerOptions = {},
+): Promise<RunningBroker> {
+  const config = loadBrokerConfig(env);
+  const logger = opts.logger ?? createLogger('cloud-broker', { level: config.logLevel });
+  const log = logger.child({ component: 'broker' });
+  const dataSource = await openDatabase(config, logger);
+
+  const tunnelConfig = resolveTunnelConfig({ drainTimeoutMs: Math.max(1, config.drainTimeoutMs), ...opts.tunnel });
+  const registry = new TunnelRegistry();
+  const metrics = new MetricsService(registry);
+  const orgRepo = new OrganizationRepository(dataSource);
+  const connectorRepo = new ConnectorRepository(dataSource);
+  const registration = new ConnectorRegistrationService(orgRepo, connectorRepo);
+  const orgCache = new OrgSlugCache(async (slug) => (await orgRepo.findBySlug(slug))?.id);
+  registration.onRegistered((slug) => orgCache.invalidate(slug));
+  const tunnel = new TunnelServer({
+    nodeId: config.nodeId,
+    tunnelConfig,
+    registry,
+    connectors: connectorRepo,
+    metrics,
+    logger,
+  });
+  const ingress = new IngressHandler({
+    registry,
+    orgs: orgCache,
+    metrics,
+    logger,
+    publicProto: config.publicProto,
+    headTimeoutMs: config.ingressTimeoutMs,
+  });
+
+  const drainState = { draining: false };
+  const adapter = new ExpressAdapter();
+  const expressApp = adapter.getInstance<RequestListener>();
+  // Express never sees /t/ requests: they go straight to the ingress (see below).
+  const server: Server = createServer({ noDelay: true, keepAlive: true, keepAliveTimeout: 65_000 }, (req, res) => {
+    if (req.url !== undefined && req.url.startsWith(INGRESS_PREFIX)) ingress.handle(req, res);
+    else expressApp(req, res);
+  });
+  server.on('upgrade', createUpgradeDispatcher(tunnel, ingress));
+
+  let released = false;
+  const serverClosed = new Promise<void>((resolve) => server.once('close', () => resolve()));
+  const lifecycle: BrokerLifecycle = {
+    async drain() {
+      if (drainState.draining) return;
+      drainState.draining = true;
+      const started = Date.now();
+      log.info({ inFlight: ingress.inFlightCount, tunnels: registry.size }, 'draining');
+      ingress.drain();
+      tunnel.drain();
+      if (server.listening) server.close();
+      server.closeIdleConnections();
+      const [idle, tunnelsGone] = await Promise.all([
+        ingress.waitIdle(config.drainTimeoutMs),
+        until(() => registry.size === 0, config.drainTimeoutMs),
+      ]);
+      tunnel.closeAll();
+      ingress.destroyAll();
+      server.closeAllConnections();
+      // Give close frames a moment to leave, then drop whatever still hangs on.
+      await Promise.race([serverClosed, sleep(1000)]);
+      tunnel.terminateAll();
+      log.info({ ms: Date.now() - started, clean: idle && tunnelsGone }, 'drained');
+    },
+    async release() {
+      if (released) return;
+      released = true;
+      await tunnel.settled();
+      await dataSource.destroy();
+    },
+  };
+
+  let app: NestExpressApplication;
+  try {
+    app = await NestFactory.create<NestExpressApplication>(
+      AppModule.forRoot({ dataSource, metrics, drainState, lifecycle }),
+      adapter,
+      { logger: new NestPinoLogger(logger), abortOnError: false },
+    );
+    app.disable('x-powered-by');
+    app.useGlobalFilters(new AllExceptionsFilter(logger));
+    app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
+    if (opts.shutdownHooks) app.enableShutdownHooks(['SIGINT', 'SIGTERM'], { useProcessExit: true });
+    await app.init();
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.port, config.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (err) {
+    await dataSource.destroy();
+    throw err;
+  }
+
+  const port = (server.address() as AddressInfo).port;
+  const url = baseUrl(config.host, port);
+  log.info({ url, node: config.nodeId, database: config.database.kind }, 'broker listening');
+
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    port,
+    config,
+    registry,
+    connectors: {
+      register: (input) => registration.register(input),
+      async revoke(connectorId) {
+        await connectorRepo.revoke(connectorId, new Date());
+        tunnel.revoke(connectorId);
+      },
+    },
+    close: () => (closing ??= app.close()),
+  };
+}

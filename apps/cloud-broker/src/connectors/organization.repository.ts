@@ -1,0 +1,31 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, type Repository } from 'typeorm';
+import { OrganizationEntity } from '../database/organization.entity';
+
+export interface Organization {
+  readonly id: string;
+  readonly slug: string;
+  readonly name: string;
+}
+
+@Injectable()
+export class OrganizationRepository {
+  private readonly repo: Repository<OrganizationEntity>;
+
+  constructor(dataSource: DataSource) {
+    this.repo = dataSource.getRepository(OrganizationEntity);
+  }
+
+  async findBySlug(slug: string): Promise<Organization | undefined> {
+    const row = await this.repo.findOne({ where: { slug }, select: { id: true, slug: true, name: true } });
+    return row ? { id: row.id, slug: row.slug, name: row.name } : undefined;
+  }
+
+  /** Returns the organization with `slug`, creating it with `name` if absent (race-safe). */
+  async ensure(slug: string, name: string): Promise<Organization> {
+    await this.repo.createQueryBuilder().insert().values({ slug, name }).orIgnore().execute();
+    const org = await this.findBySlug(slug);
+    if (!org) throw new Error(`organization ${slug} vanished right after insert`);
+    return org;
+  }
+}

@@ -1,0 +1,437 @@
+import { randomUUID } from 'node:crypto';
+import {
+  type IncomingMessage,
+  type ServerResponse,
+  STATUS_CODES,
+  validateHeaderName,
+  validateHeaderValue,
+} from 'node:http';
+import { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import type { Logger } from '@lanbridge/logging';
+import {
+  TunnelErrorCode,
+  type RequestHead,
+  type ResponseHead,
+  type TunnelSession,
+  type TunnelStream,
+} from '@lanbridge/tunnel-protocol';
+import { BROKER_ERROR_STATUS, BrokerErrorCode } from '../common/broker-error';
+import { sendJsonError, writeSocketError } from '../http/raw-response';
+import type { MetricsService } from '../metrics/metrics.service';
+import type { TunnelDirectory } from '../tunnel/tunnel-registry';
+import {
+  type IngressTarget,
+  parseIngressUrl,
+  requestHeadersForTunnel,
+  responseHeadersForClient,
+} from './forward-headers';
+import type { OrgSlugCache } from './org-slug.cache';
+import { isRefusal, tunnelCodeOf, tunnelFailure } from './tunnel-error-response';
+
+export const INGRESS_PREFIX = '/t/';
+
+function streamDone(s: TunnelStream): boolean {
+  return s.state === 'closed' || s.state === 'reset';
+}
+
+function ignore(): void {}
+
+/**
+ * Client ingress: `/t/<orgSlug>/<rest>` is forwarded down a tunnel of that organization as
+ * `/<rest>` (query kept), with X-Forwarded-Prefix `/t/<orgSlug>`.
+ *
+ * This is the hot path, so it is a plain Node (req, res) handler that runs before express:
+ * no Nest, no per-request logging at info level, bodies streamed with backpressure, never
+ * buffered.
+ */
+export class IngressHandler {
+  private draining = false;
+  private inFlight = 0;
+  private idleWaiters: (() => void)[] = [];
+  /** Upgraded client sockets live outside the http server's connection tracking. */
+  private readonly upgradeSockets = new Set<Duplex>();
+  private readonly log: Logger;
+
+  constructor(
+    private readonly deps: {
+      readonly registry: TunnelDirectory;
+      readonly orgs: OrgSlugCache;
+      readonly metrics: MetricsService;
+      readonly logger: Logger;
+      readonly publicProto: string;
+      readonly headTimeoutMs: number;
+    },
+  ) {
+    this.log = deps.logger.child({ component: 'ingress' });
+  }
+
+  get inFlightCount(): number {
+    return this.inFlight;
+  }
+
+  /** New requests get 503 BROKER_DRAINING; in-flight ones continue. */
+  drain(): void {
+    this.draining = true;
+  }
+
+  /** Resolves true once nothing is in flight, false if `timeoutMs` passes first. */
+  waitIdle(timeoutMs: number): Promise<boolean> {
+    if (this.inFlight === 0) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.idleWaiters = this.idleWaiters.filter((w) => w !== done);
+        resolve(false);
+      }, timeoutMs);
+      const done = (): void => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+      this.idleWaiters.push(done);
+    });
+  }
+
+  /** Hard stop after the drain deadline. */
+  destroyAll(): void {
+    for (const s of this.upgradeSockets) s.destroy();
+  }
+
+  private enter(emitter: ServerResponse | Duplex): void {
+    this.inFlight++;
+    emitter.once('close', () => {
+      if (--this.inFlight === 0 && this.idleWaiters.length > 0) {
+        const waiters = this.idleWaiters;
+        this.idleWaiters = [];
+        for (const w of waiters) w();
+      }
+    });
+  }
+
+  // ---- plain HTTP --------------------------------------------------------------------------
+
+  handle(req: IncomingMessage, res: ServerResponse): void {
+    this.enter(res);
+    req.on('error', ignore);
+    if (this.draining) {
+      this.reject(res, BrokerErrorCode.BROKER_DRAINING, 'broker is shutting down, retry', ['Connection', 'close']);
+      return;
+    }
+    const target = parseIngressUrl(req.url ?? '/');
+    if (!target) {
+      this.reject(res, BrokerErrorCode.ORG_NOT_FOUND, 'no such organization');
+      return;
+    }
+    const orgId = this.deps.orgs.get(target.orgSlug);
+    if (orgId !== undefined) {
+      this.route(req, res, target, orgId);
+      return;
+    }
+    this.deps.orgs.load(target.orgSlug).then(
+      (id) => this.route(req, res, target, id),
+      (err: unknown) => {
+        const requestId = randomUUID();
+        this.log.error({ err, requestId, orgSlug: target.orgSlug }, 'organization lookup failed');
+        this.reject(res, BrokerErrorCode.INTERNAL, 'internal error', undefined, requestId);
+      },
+    );
+  }
+
+  private route(req: IncomingMessage, res: ServerResponse, target: IngressTarget, orgId: string | null): void {
+    if (orgId === null) {
+      this.reject(res, BrokerErrorCode.ORG_NOT_FOUND, `no organization "${target.orgSlug}"`);
+      return;
+    }
+    const session = this.deps.registry.pick(orgId);
+    if (!session) {
+      this.reject(res, BrokerErrorCode.CONNECTOR_OFFLINE, 'no connector of this organization is online');
+      return;
+    }
+    const head: RequestHead = {
+      method: req.method ?? 'GET',
+      path: target.path,
+      headers: requestHeadersForTunnel(req.rawHeaders, {
+        clientIp: req.socket.remoteAddress,
+        proto: this.deps.publicProto,
+        prefix: target.prefix,
+        upgrade: false,
+      }),
+    };
+    this.forward(req, res, orgId, head, session, false);
+  }
+
+  private forward(
+    req: IncomingMessage,
+    res: ServerResponse,
+    orgId: string,
+    head: RequestHead,
+    session: TunnelSession,
+    retried: boolean,
+  ): void {
+    let stream: TunnelStream;
+    try {
+      stream = session.openStream(head);
+    } catch (err) {
+      const code = tunnelCodeOf(err);
+      const other = !retried && isRefusal(code) ? this.deps.registry.pick(orgId, session) : undefined;
+      if (other) this.forward(req, res, orgId, head, other, true);
+      else this.failTunnel(res, code, err);
+      return;
+    }
+
+    let answered = false;
+    let headSent = false;
+    let bodyStarted = false;
+    const onBody = (): void => {
+      bodyStarted = true;
+    };
+    const onClientClose = (): void => {
+      clearTimeout(timer);
+      answered = true;
+      if (!res.writableFinished && !streamDone(stream)) stream.reset(TunnelErrorCode.CANCELLED, 'client went away');
+    };
+    const timer = setTimeout(() => {
+      if (answered) return;
+      answered = true;
+      stream.reset(TunnelErrorCode.UPSTREAM_TIMEOUT, 'no response head in time');
+      this.reject(res, BrokerErrorCode.INGRESS_TIMEOUT, 'the application did not answer in time');
+    }, this.deps.headTimeoutMs);
+
+    stream.on('error', () => {
+      // Before the head, responseHead() reports the failure; after it, the client's response
+      // is cut short and the only honest signal left is a broken connection.
+      if (headSent && !res.writableFinished) res.destroy();
+    });
+    res.once('close', onClientClose);
+    if (req.readableEnded) {
+      stream.end();
+    } else {
+      req.once('data', onBody);
+      req.pipe(stream);
+    }
+
+    stream.responseHead().then(
+      (rh) => {
+        if (answered) return;
+        answered = true;
+        clearTimeout(timer);
+        req.off('data', onBody);
+        if (rh.status < 200 || rh.status > 599) {
+          stream.reset(TunnelErrorCode.PROTOCOL, 'informational status on a plain request');
+          this.failTunnel(res, TunnelErrorCode.PROTOCOL, undefined);
+          return;
+        }
+        const headers = responseHeadersForClient(rh.headers, false);
+        if (this.draining) headers.push('Connection', 'close');
+        try {
+          res.writeHead(rh.status, rh.statusText, headers);
+        } catch (err) {
+          stream.reset(TunnelErrorCode.PROTOCOL, 'invalid response head');
+          this.failTunnel(res, TunnelErrorCode.PROTOCOL, err);
+          return;
+        }
+        headSent = true;
+        this.deps.metrics.countIngress(rh.status);
+        stream.pipe(res);
+      },
+      (err: unknown) => {
+        if (answered) return;
+        answered = true;
+        clearTimeout(timer);
+        req.off('data', onBody);
+        const code = tunnelCodeOf(err);
+        // A draining or full connector refused before reading anything: the request can
+        // still go, once, to another connector of the organization.
+        const other = !retried && !bodyStarted && isRefusal(code) ? this.deps.registry.pick(orgId, session) : undefined;
+        if (other) {
+          req.unpipe(stream);
+          res.off('close', onClientClose);
+          this.forward(req, res, orgId, head, other, true);
+          return;
+        }
+        this.failTunnel(res, code, err);
+      },
+    );
+  }
+
+  // ---- WebSocket (and other) upgrades ----------------------------------------------------
+
+  handleUpgrade(req: IncomingMessage, socket: Duplex, upgradeHead: Buffer): void {
+    this.enter(socket);
+    this.upgradeSockets.add(socket);
+    socket.once('close', () => this.upgradeSockets.delete(socket));
+    req.on('error', ignore);
+    if (socket instanceof Socket) socket.setNoDelay(true);
+    if (this.draining) {
+      this.rejectSocket(socket, BrokerErrorCode.BROKER_DRAINING, 'broker is shutting down, retry');
+      return;
+    }
+    const target = parseIngressUrl(req.url ?? '/');
+    if (!target) {
+      this.rejectSocket(socket, BrokerErrorCode.ORG_NOT_FOUND, 'no such organization');
+      return;
+    }
+    const run = (orgId: string | null): void => {
+      if (orgId === null) {
+        this.rejectSocket(socket, BrokerErrorCode.ORG_NOT_FOUND, `no organization "${target.orgSlug}"`);
+        return;
+      }
+      const session = this.deps.registry.pick(orgId);
+      if (!session) {
+        this.rejectSocket(socket, BrokerErrorCode.CONNECTOR_OFFLINE, 'no connector of this organization is online');
+        return;
+      }
+      const head: RequestHead = {
+        method: req.method ?? 'GET',
+        path: target.path,
+        upgrade: true,
+        headers: requestHeadersForTunnel(req.rawHeaders, {
+          clientIp: req.socket.remoteAddress,
+          proto: this.deps.publicProto,
+          prefix: target.prefix,
+          upgrade: true,
+        }),
+      };
+      this.forwardUpgrade(socket, upgradeHead, orgId, head, session, false);
+    };
+    const cached = this.deps.orgs.get(target.orgSlug);
+    if (cached !== undefined) {
+      run(cached);
+      return;
+    }
+    this.deps.orgs.load(target.orgSlug).then(run, (err: unknown) => {
+      const requestId = randomUUID();
+      this.log.error({ err, requestId, orgSlug: target.orgSlug }, 'organization lookup failed');
+      this.rejectSocket(socket, BrokerErrorCode.INTERNAL, 'internal error', requestId);
+    });
+  }
+
+  private forwardUpgrade(
+    socket: Duplex,
+    upgradeHead: Buffer,
+    orgId: string,
+    head: RequestHead,
+    session: TunnelSession,
+    retried: boolean,
+  ): void {
+    let stream: TunnelStream;
+    try {
+      stream = session.openStream(head);
+    } catch (err) {
+      const code = tunnelCodeOf(err);
+      const other = !retried && isRefusal(code) ? this.deps.registry.pick(orgId, session) : undefined;
+      if (other) this.forwardUpgrade(socket, upgradeHead, orgId, head, other, true);
+      else this.failTunnelSocket(socket, code, err);
+      return;
+    }
+    let answered = false;
+    let piped = false;
+    const onClientClose = (): void => {
+      clearTimeout(timer);
+      answered = true;
+      if (!streamDone(stream)) stream.reset(TunnelErrorCode.CANCELLED, 'client went away');
+    };
+    const timer = setTimeout(() => {
+      if (answered) return;
+      answered = true;
+      stream.reset(TunnelErrorCode.UPSTREAM_TIMEOUT, 'no response head in time');
+      this.rejectSocket(socket, BrokerErrorCode.INGRESS_TIMEOUT, 'the application did not answer in time');
+    }, this.deps.headTimeoutMs);
+    stream.on('error', () => {
+      if (piped) socket.destroy();
+    });
+    socket.once('close', onClientClose);
+    // Bytes the client sent right after its request head belong to the upgraded protocol.
+    if (upgradeHead.length > 0) stream.write(upgradeHead);
+
+    stream.responseHead().then(
+      (rh) => {
+        if (answered) return;
+        answered = true;
+        clearTimeout(timer);
+        const switching = rh.status === 101;
+        let raw: string;
+        try {
+          raw = rawResponseHead(rh, responseHeadersForClient(rh.headers, switching), !switching);
+        } catch (err) {
+          stream.reset(TunnelErrorCode.PROTOCOL, 'invalid response head');
+          this.failTunnelSocket(socket, TunnelErrorCode.PROTOCOL, err);
+          return;
+        }
+        this.deps.metrics.countIngress(rh.status);
+        piped = true;
+        socket.write(raw);
+        if (switching) socket.pipe(stream);
+        else stream.end();
+        stream.pipe(socket);
+      },
+      (err: unknown) => {
+        if (answered) return;
+        answered = true;
+        clearTimeout(timer);
+        const code = tunnelCodeOf(err);
+        const other =
+          !retried && upgradeHead.length === 0 && isRefusal(code) ? this.deps.registry.pick(orgId, session) : undefined;
+        if (other) {
+          socket.off('close', onClientClose);
+          this.forwardUpgrade(socket, upgradeHead, orgId, head, other, true);
+          return;
+        }
+        this.failTunnelSocket(socket, code, err);
+      },
+    );
+  }
+
+  // ---- errors ------------------------------------------------------------------------------
+
+  private reject(
+    res: ServerResponse,
+    code: BrokerErrorCode,
+    message: string,
+    extraHeaders?: string[],
+    requestId: string = randomUUID(),
+  ): void {
+    const status = BROKER_ERROR_STATUS[code];
+    this.deps.metrics.countIngress(status);
+    if (code !== BrokerErrorCode.ORG_NOT_FOUND) this.log.debug({ requestId, code, status }, 'ingress request refused');
+    sendJsonError(res, status, { code, message, requestId }, extraHeaders);
+  }
+
+  private rejectSocket(socket: Duplex, code: BrokerErrorCode, message: string, requestId: string = randomUUID()): void {
+    const status = BROKER_ERROR_STATUS[code];
+    this.deps.metrics.countIngress(status);
+    writeSocketError(socket, status, { code, message, requestId });
+  }
+
+  private failTunnel(res: ServerResponse, code: TunnelErrorCode, err: unknown): void {
+    if (res.destroyed) return;
+    const { status, message } = tunnelFailure(code);
+    const requestId = randomUUID();
+    this.deps.metrics.countIngress(status);
+    this.log.warn({ requestId, code, status, err }, 'ingress request failed in the tunnel');
+    sendJsonError(res, status, { code, message, requestId });
+  }
+
+  private failTunnelSocket(socket: Duplex, code: TunnelErrorCode, err: unknown): void {
+    const { status, message } = tunnelFailure(code);
+    const requestId = randomUUID();
+    this.deps.metrics.countIngress(status);
+    this.log.warn({ requestId, code, status, err }, 'ingress upgrade failed in the tunnel');
+    writeSocketError(socket, status, { code, message, requestId });
+  }
+}
+
+/** Status line and headers for a raw socket; throws on characters that would split the response. */
+function rawResponseHead(rh: ResponseHead, headers: readonly string[], close: boolean): string {
+  const reason = rh.statusText ?? STATUS_CODES[rh.status] ?? '';
+  if (!Number.isInteger(rh.status) || rh.status < 100 || rh.status > 599 || /[\r\n]/.test(reason)) {
+    throw new RangeError('invalid status');
+  }
+  let out = `HTTP/1.1 ${rh.status} ${reason}\r\n`;
+  for (let i = 0; i + 1 < headers.length; i += 2) {
+    validateHeaderName(headers[i]);
+    validateHeaderValue(headers[i], headers[i + 1]);
+    out += `${headers[i]}: ${headers[i + 1]}\r\n`;
+  }
+  if (close) out += 'Connection: close\r\n';
+  return out + '\r\n';
+}
