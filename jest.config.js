@@ -15,12 +15,13 @@ const common = {
 
 module.exports = {
   projects: [
-    { ...common, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,tools}/**/*.spec.ts'] },
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,tools,helm}/**/*.spec.ts'] },
     {
       ...common,
       displayName: 'e2e',
       testMatch: ['<rootDir>/{apps,libs,tests}/**/*.e2e-spec.ts'],
-      testTimeout: 60000,
     },
   ],
+  // A global option in multi-project mode; end-to-end suites start real processes.
+  testTimeout: 60000,
 };

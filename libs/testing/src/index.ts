@@ -1,0 +1,3 @@
+export * from './processes';
+export * from './ports';
+export * from './pg-schema';

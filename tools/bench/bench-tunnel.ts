@@ -1,0 +1,328 @@
+/**
+ * `npm run bench:tunnel [-- --quick] [-- --json FILE] [-- --rounds N]`
+ *
+ * Starts an origin, a cloud broker and an edge connector on 127.0.0.1 (separate processes,
+ * embedded PGlite, no external service) and measures side by side, round after round:
+ *  - 1 KiB GET at 1 and 64 concurrent keep-alive connections (wrk, 1 thread): req/s, p50, p99,
+ *    direct to the origin and through broker + tunnel + connector;
+ *  - one 100 MiB download, direct and through the tunnel (MB/s, 1 MB = 10^6 bytes);
+ *  - broker RSS growth with 1,000 idle connected connectors (KiB per connector).
+ * Ratios are medians of per-round ratios: the machine is shared, compare ratios, not absolutes.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { APP_MAIN, DIST, httpGetJson, runJsonCli, spawnApp, waitFor, type SpawnedApp } from '@lanbridge/testing';
+
+interface Args {
+  quick: boolean;
+  json?: string;
+  rounds: number;
+  idle: number;
+}
+
+function parseArgs(argv: readonly string[]): Args {
+  const a: Args = { quick: false, rounds: 3, idle: 1000 };
+  for (let i = 0; i < argv.length; i++) {
+    const k = argv[i];
+    if (k === '--quick') a.quick = true;
+    else if (k === '--json') a.json = argv[++i];
+    else if (k === '--rounds') a.rounds = Number(argv[++i]);
+    else if (k === '--idle') a.idle = Number(argv[++i]);
+    else throw new Error(`unknown argument ${k}`);
+  }
+  if (a.quick && !argv.includes('--rounds')) a.rounds = 1;
+  return a;
+}
+
+interface WrkResult {
+  rps: number;
+  p50_ms: number;
+  p99_ms: number;
+}
+
+function toMs(v: string): number {
+  const m = /^([\d.]+)(us|ms|s|m)$/.exec(v.trim());
+  if (!m) return NaN;
+  const n = Number(m[1]);
+  return m[2] === 'us' ? n / 1000 : m[2] === 'ms' ? n : m[2] === 's' ? n * 1000 : n * 60000;
+}
+
+function wrk(url: string, connections: number, seconds: number): WrkResult {
+  const r = spawnSync('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', url], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`wrk failed: ${r.stderr || r.stdout}`);
+  const out = r.stdout;
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
+  const p50 = /\s50%\s+(\S+)/.exec(out)?.[1] ?? '';
+  const p99 = /\s99%\s+(\S+)/.exec(out)?.[1] ?? '';
+  const errors = /Non-2xx or 3xx responses:\s+(\d+)/.exec(out)?.[1];
+  const sockErr = /Socket errors:.*/.exec(out)?.[0];
+  if (errors) throw new Error(`wrk saw ${errors} non-2xx responses on ${url}`);
+  if (sockErr && /(read|write|timeout) [1-9]/.test(sockErr)) process.stderr.write(`  note: ${sockErr} (${url})\n`);
+  return { rps, p50_ms: toMs(p50), p99_ms: toMs(p99) };
+}
+
+function download(url: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const started = process.hrtime.bigint();
+    let bytes = 0;
+    http
+      .get(url, { agent: false }, (res) => {
+        if (res.statusCode !== 200) return reject(new Error(`GET ${url}: ${res.statusCode}`));
+        res.on('data', (c: Buffer) => (bytes += c.length));
+        res.on('end', () => {
+          const s = Number(process.hrtime.bigint() - started) / 1e9;
+          if (bytes !== 100 * 1024 * 1024) return reject(new Error(`short download: ${bytes} bytes`));
+          resolve(bytes / 1e6 / s);
+        });
+        res.on('error', reject);
+      })
+      .on('error', reject);
+  });
+}
+
+function rssKiB(pid: number): number {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? NaN);
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+function startOrigin(): Promise<{ port: number; stop(): void }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(DIST, 'tools/bench/origin-server.js')], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    child.stdout.once('data', (d: Buffer) => {
+      const { port } = JSON.parse(d.toString()) as { port: number };
+      resolve({ port, stop: () => child.kill('SIGTERM') });
+    });
+    child.once('error', reject);
+  });
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  if (spawnSync('wrk', ['--version']).error) {
+    throw new Error('wrk is needed for the benchmark: apt-get install -y wrk');
+  }
+  const seconds = args.quick ? 3 : 8;
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'lanbridge-bench-'));
+  const brokerDataDir = path.join(tmp, 'broker');
+  const apps: SpawnedApp[] = [];
+  const origin = await startOrigin();
+  try {
+    process.stdout.write(`setting up (rounds=${args.rounds}, ${seconds}s per run, ${args.idle} idle connectors)...\n`);
+    // Register the forwarding connector and the idle ones while the broker is not yet running
+    // (PGlite allows one process per data directory).
+    const mkKey = () => crypto.generateKeyPairSync('ed25519');
+    const main = mkKey();
+    const idleKeys = Array.from({ length: args.idle }, mkKey);
+    const pem = (k: crypto.KeyObject) => k.export({ type: 'spki', format: 'pem' }).toString();
+    const brokerEnv = { BROKER_DATA_DIR: brokerDataDir, DATABASE_URL: '', LOG_LEVEL: 'warn' };
+    const listFile = path.join(tmp, 'register.json');
+    fs.writeFileSync(
+      listFile,
+      JSON.stringify([
+        { orgSlug: 'bench', publicKeyPem: pem(main.publicKey) },
+        ...idleKeys.map((k, i) => ({ orgSlug: `idle-${i % 50}`, publicKeyPem: pem(k.publicKey) })),
+      ]),
+    );
+    const registered = runJsonCli<{ connectors: { connectorId: string }[] }>(
+      APP_MAIN.brokerCli,
+      ['register-connectors', '--file', listFile],
+      brokerEnv,
+    ).connectors;
+    const reg = registered[0];
+    const idle = idleKeys.map((k, i) => ({
+      connectorId: registered[i + 1].connectorId,
+      privateKeyPem: k.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+    }));
+
+    const brokerPort = 18000 + Math.floor(Math.random() * 1000);
+    const broker = spawnApp('cloud-broker', APP_MAIN.broker, [], {
+      BROKER_HOST: '127.0.0.1',
+      BROKER_PORT: String(brokerPort),
+      ...brokerEnv,
+    });
+    apps.push(broker);
+    const brokerBase = `http://127.0.0.1:${brokerPort}`;
+    await waitFor('broker', async () => (await httpGetJson(`${brokerBase}/healthz`)).status === 200, 60000);
+
+    const keyFile = path.join(tmp, 'connector.key');
+    fs.writeFileSync(keyFile, main.privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
+    apps.push(
+      spawnApp('edge-connector', APP_MAIN.connector, ['run'], {
+        BROKER_URL: `ws://127.0.0.1:${brokerPort}/tunnel/v1/connect`,
+        CONNECTOR_ID: reg.connectorId,
+        CONNECTOR_KEY_FILE: keyFile,
+        LOCAL_APP_URL: `http://127.0.0.1:${origin.port}`,
+        STATUS_PORT: '0',
+        LOG_LEVEL: 'warn',
+      }),
+    );
+    const direct = `http://127.0.0.1:${origin.port}`;
+    const tunnel = `${brokerBase}/t/bench`;
+    await waitFor('tunnel', async () => (await httpGetJson(`${tunnel}/1k`)).status === 200, 60000);
+    // Warm both paths (JIT, keep-alive pools).
+    wrk(`${direct}/1k`, 64, 1);
+    wrk(`${tunnel}/1k`, 64, 1);
+
+    const rounds: { c1: [WrkResult, WrkResult]; c64: [WrkResult, WrkResult]; big: [number, number] }[] = [];
+    for (let r = 0; r < args.rounds; r++) {
+      const c1: [WrkResult, WrkResult] = [wrk(`${direct}/1k`, 1, seconds), wrk(`${tunnel}/1k`, 1, seconds)];
+      const c64: [WrkResult, WrkResult] = [wrk(`${direct}/1k`, 64, seconds), wrk(`${tunnel}/1k`, 64, seconds)];
+      const big: [number, number] = [await download(`${direct}/big`), await download(`${tunnel}/big`)];
+      rounds.push({ c1, c64, big });
+      process.stdout.write(
+        `round ${r + 1}: c1 ${c1[0].rps.toFixed(0)} vs ${c1[1].rps.toFixed(0)} req/s; c64 ${c64[0].rps.toFixed(0)} vs ${c64[1].rps.toFixed(0)} req/s; 100 MiB ${big[0].toFixed(0)} vs ${big[1].toFixed(0)} MB/s\n`,
+      );
+    }
+
+    // Idle connectors: broker RSS before and after they are all online.
+    await sleep(1500);
+    const brokerPid = broker.child.pid ?? 0;
+    const rssBefore = rssKiB(brokerPid);
+    const keysFile = path.join(tmp, 'idle-keys.json');
+    fs.writeFileSync(keysFile, JSON.stringify(idle), { mode: 0o600 });
+    let idleOnline = 0;
+    let idleProc: SpawnedApp | undefined;
+    if (args.idle > 0) {
+      idleProc = spawnApp(
+        'idle',
+        path.join(DIST, 'tools/bench/idle-connectors.js'),
+        [`ws://127.0.0.1:${brokerPort}/tunnel/v1/connect`, keysFile],
+        { LOG_LEVEL: 'warn' },
+        { quiet: true },
+      );
+      await new Promise<void>((resolve, reject) => {
+        const t = setTimeout(() => reject(new Error('idle connectors did not come online in time')), 150000);
+        idleProc!.child.stdout!.on('data', (d: Buffer) => {
+          const m = /"online":(\d+)/.exec(d.toString());
+          if (m) {
+            idleOnline = Number(m[1]);
+            clearTimeout(t);
+            resolve();
+          }
+        });
+        idleProc!.child.once('exit', (code) => reject(new Error(`idle connectors exited (${code})`)));
+      });
+      await sleep(3000);
+    }
+    const rssAfter = rssKiB(brokerPid);
+    await idleProc?.stop();
+
+    const pick = (f: (x: (typeof rounds)[number]) => number) => median(rounds.map(f));
+    const result = {
+      small_c1: {
+        direct: {
+          rps: pick((x) => x.c1[0].rps),
+          p50_ms: pick((x) => x.c1[0].p50_ms),
+          p99_ms: pick((x) => x.c1[0].p99_ms),
+        },
+        tunnel: {
+          rps: pick((x) => x.c1[1].rps),
+          p50_ms: pick((x) => x.c1[1].p50_ms),
+          p99_ms: pick((x) => x.c1[1].p99_ms),
+        },
+        ratio: pick((x) => x.c1[1].rps / x.c1[0].rps),
+        added_p50_ms: pick((x) => x.c1[1].p50_ms - x.c1[0].p50_ms),
+      },
+      small_c64: {
+        direct: {
+          rps: pick((x) => x.c64[0].rps),
+          p50_ms: pick((x) => x.c64[0].p50_ms),
+          p99_ms: pick((x) => x.c64[0].p99_ms),
+        },
+        tunnel: {
+          rps: pick((x) => x.c64[1].rps),
+          p50_ms: pick((x) => x.c64[1].p50_ms),
+          p99_ms: pick((x) => x.c64[1].p99_ms),
+        },
+        ratio: pick((x) => x.c64[1].rps / x.c64[0].rps),
+      },
+      big: {
+        direct_mbps: pick((x) => x.big[0]),
+        tunnel_mbps: pick((x) => x.big[1]),
+        ratio: pick((x) => x.big[1] / x.big[0]),
+      },
+      idle: {
+        connectors: idleOnline,
+        broker_rss_kib_before: rssBefore,
+        broker_rss_kib_after: rssAfter,
+        broker_rss_kib_per_connector: idleOnline ? (rssAfter - rssBefore) / idleOnline : 0,
+      },
+      rounds: args.rounds,
+      seconds_per_run: seconds,
+      machine: { cpus: os.cpus().length, node: process.version },
+    };
+
+    const f = (n: number, d = 0) => n.toFixed(d);
+    const rows = [
+      ['measure', 'direct', 'tunnel', 'tunnel/direct', 'target'],
+      [
+        '1 KiB c=1 req/s',
+        f(result.small_c1.direct.rps),
+        f(result.small_c1.tunnel.rps),
+        f(result.small_c1.ratio, 2),
+        '',
+      ],
+      [
+        '1 KiB c=1 p50 ms',
+        f(result.small_c1.direct.p50_ms, 3),
+        f(result.small_c1.tunnel.p50_ms, 3),
+        `+${f(result.small_c1.added_p50_ms, 3)} ms`,
+        '<= +0.15 ms',
+      ],
+      ['1 KiB c=1 p99 ms', f(result.small_c1.direct.p99_ms, 3), f(result.small_c1.tunnel.p99_ms, 3), '', ''],
+      [
+        '1 KiB c=64 req/s',
+        f(result.small_c64.direct.rps),
+        f(result.small_c64.tunnel.rps),
+        f(result.small_c64.ratio, 2),
+        '>= 0.50',
+      ],
+      ['1 KiB c=64 p50 ms', f(result.small_c64.direct.p50_ms, 2), f(result.small_c64.tunnel.p50_ms, 2), '', ''],
+      ['1 KiB c=64 p99 ms', f(result.small_c64.direct.p99_ms, 2), f(result.small_c64.tunnel.p99_ms, 2), '', ''],
+      ['100 MiB MB/s', f(result.big.direct_mbps), f(result.big.tunnel_mbps), f(result.big.ratio, 2), '>= 700 MB/s'],
+      [
+        `idle broker KiB/connector (${idleOnline})`,
+        '',
+        f(result.idle.broker_rss_kib_per_connector, 1),
+        '',
+        '<= 30 KiB',
+      ],
+    ];
+    const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+    const line = (r: string[]) => '| ' + r.map((c, i) => c.padEnd(widths[i])).join(' | ') + ' |';
+    process.stdout.write(
+      '\n' +
+        [line(rows[0]), '|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|', ...rows.slice(1).map(line)].join(
+          '\n',
+        ) +
+        '\n',
+    );
+    if (args.json) {
+      fs.mkdirSync(path.dirname(path.resolve(args.json)), { recursive: true });
+      fs.writeFileSync(args.json, JSON.stringify(result, null, 2) + '\n');
+      process.stdout.write(`\nwrote ${args.json}\n`);
+    }
+  } finally {
+    for (const a of [...apps].reverse()) await a.stop('SIGTERM', 5000);
+    origin.stop();
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench-tunnel: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});

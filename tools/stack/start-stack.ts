@@ -1,0 +1,162 @@
+/**
+ * `npm start`: the whole stack on the embedded default (PGlite, no Redis), one process each:
+ * access-core, the cloud broker and an edge connector registered to the demo organisation.
+ * State lives in .data/stack so a restart keeps the same connector identity.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import {
+  APP_MAIN,
+  ROOT,
+  httpGetJson,
+  portIsFree,
+  runCli,
+  runJsonCli,
+  spawnApp,
+  waitFor,
+  type SpawnedApp,
+} from '@lanbridge/testing';
+
+const PORTS = { broker: 8080, connectorStatus: 8081, accessCore: 8090 } as const;
+const ORG_SLUG = 'demo';
+
+interface StackState {
+  readonly connectorId: string;
+  readonly orgSlug: string;
+}
+
+async function main(): Promise<void> {
+  const dataDir = path.join(ROOT, '.data', 'stack');
+  const keyFile = path.join(dataDir, 'connector', 'connector.key');
+  const stateFile = path.join(dataDir, 'stack.json');
+  fs.mkdirSync(dataDir, { recursive: true });
+
+  for (const [name, port] of Object.entries(PORTS)) {
+    if (!(await portIsFree(port))) {
+      throw new Error(`port ${port} (${name}) is already in use on 127.0.0.1; stop whatever holds it and run again`);
+    }
+  }
+
+  const brokerEnv = {
+    BROKER_HOST: '127.0.0.1',
+    BROKER_PORT: String(PORTS.broker),
+    BROKER_PUBLIC_URL: `http://127.0.0.1:${PORTS.broker}`,
+    BROKER_DATA_DIR: path.join(dataDir, 'broker'),
+    DATABASE_URL: '',
+    REDIS_URL: '',
+  };
+
+  if (!fs.existsSync(keyFile)) {
+    runJsonCli(APP_MAIN.connector, ['keygen'], { CONNECTOR_KEY_FILE: keyFile });
+  }
+  let state: StackState | undefined = fs.existsSync(stateFile)
+    ? (JSON.parse(fs.readFileSync(stateFile, 'utf8')) as StackState)
+    : undefined;
+  if (!state) {
+    const pubFile = path.join(dataDir, 'connector', 'connector.pub.pem');
+    fs.writeFileSync(pubFile, runCli(APP_MAIN.connector, ['public-key'], { CONNECTOR_KEY_FILE: keyFile }));
+    const reg = runJsonCli<{ connectorId: string; orgSlug: string }>(
+      APP_MAIN.brokerCli,
+      [
+        'register-connector',
+        '--org',
+        ORG_SLUG,
+        '--org-name',
+        'Demo site',
+        '--public-key',
+        pubFile,
+        '--name',
+        'demo-connector',
+      ],
+      brokerEnv,
+    );
+    state = { connectorId: reg.connectorId, orgSlug: reg.orgSlug };
+    fs.writeFileSync(stateFile, JSON.stringify(state, null, 2));
+  }
+
+  const apps: SpawnedApp[] = [];
+  let stopping = false;
+  const stopAll = async (code: number): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    process.stdout.write('\nstopping the stack...\n');
+    for (const app of [...apps].reverse()) await app.stop();
+    process.exit(code);
+  };
+  const onExit = (name: string) => (code: number | null) => {
+    if (!stopping) {
+      process.stderr.write(`${name} exited unexpectedly (code ${code}); stopping the stack\n`);
+      void stopAll(1);
+    }
+  };
+
+  apps.push(
+    spawnApp(
+      'access-core',
+      APP_MAIN.accessCore,
+      [],
+      {
+        ACCESS_CORE_HOST: '127.0.0.1',
+        ACCESS_CORE_PORT: String(PORTS.accessCore),
+        ACCESS_CORE_DATA_DIR: path.join(dataDir, 'access-core'),
+        DATABASE_URL: '',
+      },
+      { onExit: onExit('access-core') },
+    ),
+  );
+  apps.push(spawnApp('cloud-broker', APP_MAIN.broker, [], brokerEnv, { onExit: onExit('cloud-broker') }));
+  process.on('SIGINT', () => void stopAll(0));
+  process.on('SIGTERM', () => void stopAll(0));
+
+  const base = `http://127.0.0.1:${PORTS.broker}`;
+  await waitFor(
+    'access-core',
+    async () => (await httpGetJson(`http://127.0.0.1:${PORTS.accessCore}/healthz`)).status === 200,
+    60000,
+  );
+  await waitFor('cloud broker', async () => (await httpGetJson(`${base}/healthz`)).status === 200, 60000);
+
+  apps.push(
+    spawnApp(
+      'edge-connector',
+      APP_MAIN.connector,
+      ['run'],
+      {
+        BROKER_URL: `ws://127.0.0.1:${PORTS.broker}/tunnel/v1/connect`,
+        CONNECTOR_ID: state.connectorId,
+        CONNECTOR_KEY_FILE: keyFile,
+        LOCAL_APP_URL: `http://127.0.0.1:${PORTS.accessCore}`,
+        STATUS_HOST: '127.0.0.1',
+        STATUS_PORT: String(PORTS.connectorStatus),
+      },
+      { onExit: onExit('edge-connector') },
+    ),
+  );
+  const statusUrl = `http://127.0.0.1:${PORTS.connectorStatus}/status`;
+  await waitFor(
+    'edge connector online',
+    async () =>
+      (await httpGetJson(statusUrl)).body instanceof Object &&
+      ((await httpGetJson(statusUrl)).body as { online?: boolean }).online === true,
+    60000,
+  );
+
+  const lines = [
+    '',
+    'Lanbridge is running (embedded PostgreSQL via PGlite, no Redis). Ctrl-C stops everything.',
+    '',
+    `  cloud broker      ${base}   (tunnel endpoint ws://127.0.0.1:${PORTS.broker}/tunnel/v1/connect)`,
+    `  edge connector    ${statusUrl}   (connector ${state.connectorId}, online)`,
+    `  access-core       http://127.0.0.1:${PORTS.accessCore}`,
+    '',
+    `  through the tunnel: curl ${base}/t/${state.orgSlug}/api/v1/system/info`,
+    `  connector status:   node dist/apps/edge-connector/src/main.js status --url http://127.0.0.1:${PORTS.connectorStatus}`,
+    '',
+  ];
+  process.stdout.write(lines.join('\n') + '\n');
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`start-stack: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});
