@@ -1,5 +1,6 @@
 /**
- * `npm run bench:tunnel [-- --quick] [-- --json FILE] [-- --rounds N]`
+ * `npm run bench:tunnel [-- --quick] [-- --json FILE] [-- --rounds N] [-- --idle N] [-- --serve]`
+ * (`--serve` only starts the three processes and prints their URLs and pids, for profiling)
  *
  * Starts an origin, a cloud broker and an edge connector on 127.0.0.1 (separate processes,
  * embedded PGlite, no external service) and measures side by side, round after round:
@@ -19,16 +20,18 @@ import { APP_MAIN, DIST, httpGetJson, runJsonCli, spawnApp, waitFor, type Spawne
 
 interface Args {
   quick: boolean;
+  serve: boolean;
   json?: string;
   rounds: number;
   idle: number;
 }
 
 function parseArgs(argv: readonly string[]): Args {
-  const a: Args = { quick: false, rounds: 3, idle: 1000 };
+  const a: Args = { quick: false, serve: false, rounds: 3, idle: 1000 };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
     if (k === '--quick') a.quick = true;
+    else if (k === '--serve') a.serve = true;
     else if (k === '--json') a.json = argv[++i];
     else if (k === '--rounds') a.rounds = Number(argv[++i]);
     else if (k === '--idle') a.idle = Number(argv[++i]);
@@ -172,6 +175,14 @@ async function main(): Promise<void> {
     const direct = `http://127.0.0.1:${origin.port}`;
     const tunnel = `${brokerBase}/t/bench`;
     await waitFor('tunnel', async () => (await httpGetJson(`${tunnel}/1k`)).status === 200, 60000);
+    if (args.serve) {
+      // Keep origin, broker and connector up for profiling by hand; Ctrl-C ends.
+      process.stdout.write(
+        JSON.stringify({ direct, tunnel, brokerPid: broker.child.pid, connectorPid: apps[1].child.pid }) + '\n',
+      );
+      await new Promise<void>((resolve) => process.once('SIGINT', resolve));
+      return;
+    }
     // Warm both paths (JIT, keep-alive pools).
     wrk(`${direct}/1k`, 64, 1);
     wrk(`${tunnel}/1k`, 64, 1);

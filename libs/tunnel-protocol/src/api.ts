@@ -18,6 +18,12 @@ export const WS_SUBPROTOCOL_V1 = 'lanbridge-tunnel.v1';
 export interface MessageTransport {
   /** Queue one message. Never throws once closed (drops silently). */
   send(message: Buffer): void;
+  /**
+   * Optional: queue one message given as consecutive parts, without joining them first (a
+   * WebSocket sends them as fragments of one message). Used for batches holding large DATA
+   * payloads, which would otherwise be copied just to prepend a 10-byte header.
+   */
+  sendParts?(parts: readonly Buffer[]): void;
   /** Bytes queued and not yet handed to the OS. */
   readonly bufferedAmount: number;
   /** Close the transport; `code` is a WebSocket close code, `reason` ≤ 123 bytes UTF-8. */

@@ -195,7 +195,8 @@ describe('session fuzz', () => {
     h.t.deliver(encodeFrame(FrameType.DATA, 0, 1, Buffer.from('ignored: stream already refused')));
     expect(h.session.state).toBe('open');
     return new Promise<void>((resolve) =>
-      queueMicrotask(() => {
+      // Frames leave once per event-loop turn (setImmediate).
+      setImmediate(() => {
         const frames = decodeFrames(Buffer.concat(h.t.sent), 1 << 20);
         expect(frames).toEqual([expect.objectContaining({ type: FrameType.RESET, streamId: 1 })]);
         h.session.close();

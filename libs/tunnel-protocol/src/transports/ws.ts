@@ -62,6 +62,12 @@ export function wsTransport(ws: WebSocket): MessageTransport {
       if (ws.readyState !== WebSocket.OPEN) return;
       ws.send(message);
     },
+    sendParts(parts: readonly Buffer[]): void {
+      if (ws.readyState !== WebSocket.OPEN) return;
+      // Fragments of one binary message: the parts reach the socket as they are (no copy).
+      const last = parts.length - 1;
+      for (let i = 0; i <= last; i++) ws.send(parts[i], { binary: true, fin: i === last });
+    },
     close(code: number, reason: string): void {
       if (ws.readyState === WebSocket.CLOSING || ws.readyState === WebSocket.CLOSED) return;
       const r = Buffer.from(reason, 'utf8');
