@@ -17,11 +17,12 @@ import {
 
 async function dial(brokerUrl: string, connectorId: string, privateKey: crypto.KeyObject): Promise<TunnelSession> {
   const ws = new WebSocket(brokerUrl, [WS_SUBPROTOCOL_V1], { perMessageDeflate: false });
+  // Wrap at once: HELLO may arrive in the same read as the 101 response.
+  const transport = wsTransport(ws);
   await new Promise<void>((resolve, reject) => {
     ws.once('open', () => resolve());
     ws.once('error', reject);
   });
-  const transport = wsTransport(ws);
   await connectorHandshake(transport, { connectorId, privateKey, agent: { version: 'bench', hostname: 'bench' } });
   const session = createSession(transport, 'connector');
   session.on('stream', (s) => s.reset('TUNNEL_ERR_STREAM_REFUSED'));

@@ -1,6 +1,8 @@
 /**
- * MessageTransport over a `ws` WebSocket (either end). Wrap the socket once it is open (or
- * still connecting: the TCP options are applied on 'open'). Sets TCP_NODELAY, since the session
+ * MessageTransport over a `ws` WebSocket (either end). Wrap the socket as soon as it exists
+ * (right after `new WebSocket(...)`; the TCP options are applied on 'open'): a peer that speaks
+ * first can deliver its message in the same read as the 101 response, and messages are only
+ * kept (until a handler is set) from the moment the socket is wrapped. Sets TCP_NODELAY, since the session
  * coalesces frames itself. Text messages are a protocol violation: the socket is closed with
  * 4400 TUNNEL_ERR_PROTOCOL. The 'error' event is consumed here (ws always follows it with
  * 'close', which is what the session acts on), so a broken socket cannot crash the process.
@@ -26,8 +28,12 @@ function toBuffer(data: WebSocket.RawData): Buffer {
   return Buffer.from(data);
 }
 
+/** Messages kept while no handler is set; a well-behaved peer sends one (HELLO or AUTH). */
+const MAX_EARLY_MESSAGES = 16;
+
 export function wsTransport(ws: WebSocket): MessageTransport {
   let onMessage: ((m: Buffer) => void) | undefined;
+  const early: Buffer[] = [];
   let onClose: ((code: number, reason: string) => void) | undefined;
   let onDrain: (() => void) | undefined;
   let socket: Socket | undefined;
@@ -46,7 +52,12 @@ export function wsTransport(ws: WebSocket): MessageTransport {
       if (ws.readyState === WebSocket.OPEN) ws.close(wireCloseCode(TunnelErrorCode.PROTOCOL), TunnelErrorCode.PROTOCOL);
       return;
     }
-    onMessage?.(toBuffer(data));
+    const message = toBuffer(data);
+    if (onMessage) onMessage(message);
+    // No handler yet (the caller wraps the socket after 'open', but HELLO can arrive in the same
+    // read as the 101): keep it for the handler instead of losing it. Bounded by the handshake.
+    else if (early.length < MAX_EARLY_MESSAGES) early.push(message);
+    else ws.terminate();
   });
   ws.on('close', (code: number, reason: Buffer) => onClose?.(code, reason.toString('utf8')));
   ws.on('error', () => undefined);
@@ -83,6 +94,7 @@ export function wsTransport(ws: WebSocket): MessageTransport {
     },
     onMessage(handler): void {
       onMessage = handler;
+      while (early.length > 0 && onMessage === handler) handler(early.shift() as Buffer);
     },
     onClose(handler): void {
       onClose = handler;
