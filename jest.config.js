@@ -6,7 +6,13 @@ const { swcOptions, jestModuleNameMapper } = require('./tools/swc-options');
 const common = {
   rootDir: __dirname,
   testEnvironment: 'node',
-  transform: { '^.+\\.ts$': ['@swc/jest', swcOptions()] },
+  transform: {
+    '^.+\\.ts$': ['@swc/jest', swcOptions()],
+    // ESM-only packages used by tests (openid-client v6 and its oauth4webapi + jose) are
+    // transpiled to CommonJS like our own code; every other node_module is left alone.
+    '^.+\\.m?js$': ['@swc/jest', swcOptions()],
+  },
+  transformIgnorePatterns: ['/node_modules/(?!(openid-client|oauth4webapi|jose)/)'],
   moduleNameMapper: jestModuleNameMapper(),
   moduleFileExtensions: ['ts', 'js', 'json'],
   setupFiles: ['<rootDir>/tools/test/setup-env.js'],

@@ -6,10 +6,15 @@ import {
   Module,
   type OnApplicationShutdown,
 } from '@nestjs/common';
+import type { Logger } from '@lanbridge/logging';
 import { DataSource } from 'typeorm';
+import { AccountsModule } from './accounts/accounts.module';
+import { BROKER_CONFIG, BROKER_LOGGER, type BrokerConfig } from './config/broker.config';
 import { HealthController } from './health/health.controller';
 import { DRAIN_STATE, type DrainState } from './health/drain-state';
 import { MetricsService } from './metrics/metrics.service';
+import type { ObservedTunnelRegistry } from './connector-admin/observed-tunnel-registry';
+import { PortalModule } from './portal/portal.module';
 
 export const BROKER_LIFECYCLE = Symbol('BROKER_LIFECYCLE');
 
@@ -39,6 +44,10 @@ export interface AppModuleDeps {
   readonly metrics: MetricsService;
   readonly drainState: DrainState;
   readonly lifecycle: BrokerLifecycle;
+  readonly config: BrokerConfig;
+  readonly logger: Logger;
+  /** This node's live tunnels (the portal shows and acts on them). */
+  readonly registry: ObservedTunnelRegistry;
 }
 
 /**
@@ -50,14 +59,26 @@ export class AppModule {
   static forRoot(deps: AppModuleDeps): DynamicModule {
     return {
       module: AppModule,
+      global: true,
+      imports: [
+        AccountsModule,
+        PortalModule.forRoot({
+          registry: deps.registry,
+          onTunnelAdded: (listener) => deps.registry.onAdded(listener),
+          logger: deps.logger,
+        }),
+      ],
       controllers: [HealthController],
       providers: [
+        { provide: BROKER_CONFIG, useValue: deps.config },
+        { provide: BROKER_LOGGER, useValue: deps.logger },
         { provide: DataSource, useValue: deps.dataSource },
         { provide: MetricsService, useValue: deps.metrics },
         { provide: DRAIN_STATE, useValue: deps.drainState },
         { provide: BROKER_LIFECYCLE, useValue: deps.lifecycle },
         BrokerShutdownHooks,
       ],
+      exports: [DataSource, BROKER_CONFIG, BROKER_LOGGER],
     };
   }
 }

@@ -6,7 +6,9 @@ import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter, type NestExpressApplication } from '@nestjs/platform-express';
 import { createLogger, type Logger } from '@lanbridge/logging';
 import { resolveTunnelConfig, type TunnelConfig } from '@lanbridge/tunnel-protocol';
+import { AccountsErrorFilter } from './accounts/accounts-error';
 import { AppModule, type BrokerLifecycle } from './app.module';
+import { installBodyParsers, installOpenApi } from './accounts/http-setup';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
 import { NestPinoLogger } from './common/nest-logger';
 import { type BrokerConfig, loadBrokerConfig } from './config/broker.config';
@@ -22,7 +24,8 @@ import { createUpgradeDispatcher } from './http/upgrade-dispatcher';
 import { INGRESS_PREFIX, IngressHandler } from './ingress/ingress.handler';
 import { OrgSlugCache } from './ingress/org-slug.cache';
 import { MetricsService } from './metrics/metrics.service';
-import { type TunnelDirectory, TunnelRegistry } from './tunnel/tunnel-registry';
+import { ObservedTunnelRegistry } from './connector-admin/observed-tunnel-registry';
+import type { TunnelDirectory } from './tunnel/tunnel-registry';
 import { TunnelServer } from './tunnel/tunnel.server';
 
 export interface StartBrokerOptions {
@@ -80,7 +83,7 @@ export async function startBroker(
   const dataSource = await openDatabase(config, logger);
 
   const tunnelConfig = resolveTunnelConfig({ drainTimeoutMs: Math.max(1, config.drainTimeoutMs), ...opts.tunnel });
-  const registry = new TunnelRegistry();
+  const registry = new ObservedTunnelRegistry();
   const metrics = new MetricsService(registry);
   const orgRepo = new OrganizationRepository(dataSource);
   const connectorRepo = new ConnectorRepository(dataSource);
@@ -149,12 +152,17 @@ export async function startBroker(
   let app: NestExpressApplication;
   try {
     app = await NestFactory.create<NestExpressApplication>(
-      AppModule.forRoot({ dataSource, metrics, drainState, lifecycle }),
+      AppModule.forRoot({ dataSource, metrics, drainState, lifecycle, config, logger, registry }),
       adapter,
-      { logger: new NestPinoLogger(logger), abortOnError: false },
+      // Body parsers are ours (installBodyParsers): limits and JSON errors for oversized/malformed bodies.
+      { logger: new NestPinoLogger(logger), abortOnError: false, bodyParser: false },
     );
     app.disable('x-powered-by');
-    app.useGlobalFilters(new AllExceptionsFilter(logger));
+    app.set('trust proxy', config.accounts.trustProxyHops);
+    installBodyParsers(app, logger);
+    installOpenApi(app);
+    // Nest tries global filters last-registered first: AccountsError before the catch-all.
+    app.useGlobalFilters(new AllExceptionsFilter(logger), new AccountsErrorFilter(logger));
     app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
     if (opts.shutdownHooks) app.enableShutdownHooks(['SIGINT', 'SIGTERM'], { useProcessExit: true });
     await app.init();

@@ -1,4 +1,6 @@
 import { ConfigError } from '@lanbridge/config';
+import { ActivationError } from './activation/activation-error';
+import { ACTIVATE_USAGE, activateCommand } from './activation/activate-command';
 import { startConnector } from './bootstrap';
 import { loadLocalConfig } from './config/connector.config';
 import { ConnectorKeyError, generateConnectorKey, loadConnectorKey, publicKeyPem } from './keys/connector-key';
@@ -6,7 +8,8 @@ import { formatStatus } from './status/status-format';
 import type { ConnectorStatusView } from './status/status.service';
 
 const USAGE = `Usage: main.js [command]
-  run                  start the connector service (default)
+  run                  start the connector service (default); serves the activation page until activated
+  ${ACTIVATE_USAGE}
   keygen [--force]     create the Ed25519 key file; prints {publicKeyPem, thumbprint, keyFile}
   public-key           print the public key (SPKI PEM) of the existing key
   status [--url URL]   show the running connector's status (exit 0 online, 3 offline)`;
@@ -71,6 +74,9 @@ async function main(argv: readonly string[]): Promise<void> {
     case 'run':
       await run();
       return;
+    case 'activate':
+      process.exitCode = await activateCommand(args, loadLocalConfig(process.env));
+      return;
     case 'keygen':
       keygen(args);
       return;
@@ -93,6 +99,10 @@ async function main(argv: readonly string[]): Promise<void> {
 
 main(process.argv.slice(2)).catch((err: unknown) => {
   // Operator mistakes get their message only; anything else keeps its stack for a bug report.
+  if (err instanceof ActivationError) {
+    process.stderr.write(`${err.code}: ${err.message}\n`);
+    process.exit(1);
+  }
   if (err instanceof ConfigError || err instanceof ConnectorKeyError) process.stderr.write(`${err.message}\n`);
   else process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   process.exit(1);

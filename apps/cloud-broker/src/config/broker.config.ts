@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { env, loadConfig } from '@lanbridge/config';
+import { ConfigError, env, loadConfig } from '@lanbridge/config';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -30,6 +30,56 @@ const spec = {
     default: 15_000,
     min: 0,
   }),
+  SMTP_URL: env.optionalUrl({
+    description: 'SMTP server for account mail (smtp:// or smtps://); absent = mail is logged and dropped',
+    protocols: ['smtp', 'smtps'],
+    secret: true,
+  }),
+  MAIL_FROM: env.string({
+    description: 'From address of account mail',
+    default: 'Lanbridge <no-reply@lanbridge.local>',
+  }),
+  AREAS: env.optionalString({
+    description: 'JSON list of areas [{"id","name","brokerUrl"}]; default one area "default" at BROKER_PUBLIC_URL',
+  }),
+  BROKER_AREA: env.optionalString({ description: 'area id this broker serves; default the first of AREAS' }),
+  TRUST_PROXY_HOPS: env.int({
+    description: 'reverse proxies in front of the broker whose X-Forwarded-For is trusted for client IPs',
+    default: 0,
+    min: 0,
+    max: 10,
+  }),
+  SESSION_IDLE_MINUTES: env.int({ description: 'portal session idle timeout', default: 120, min: 1 }),
+  SESSION_ABSOLUTE_HOURS: env.int({ description: 'portal session absolute lifetime', default: 12, min: 1 }),
+  SIGNIN_MAX_FAILURES_PER_ACCOUNT: env.int({
+    description: 'failed sign-ins per account within SIGNIN_FAILURE_WINDOW_S before 429',
+    default: 5,
+    min: 1,
+  }),
+  SIGNIN_MAX_FAILURES_PER_IP: env.int({
+    description: 'failed sign-ins per client IP within SIGNIN_FAILURE_WINDOW_S before 429',
+    default: 30,
+    min: 1,
+  }),
+  SIGNIN_FAILURE_WINDOW_S: env.int({ description: 'window (and lockout) of the sign-in limits', default: 900, min: 1 }),
+  OAUTH_ACCESS_TOKEN_TTL_S: env.int({ description: 'access token lifetime', default: 900, min: 1 }),
+  OAUTH_REFRESH_IDLE_HOURS: env.int({ description: 'refresh token lifetime per rotation', default: 24 * 14, min: 1 }),
+  OAUTH_REFRESH_ABSOLUTE_HOURS: env.int({
+    description: 'absolute lifetime of a refresh token family (no refresh past it)',
+    default: 24 * 30,
+    min: 1,
+  }),
+  OAUTH_CODE_TTL_S: env.int({ description: 'authorization code lifetime (<= 600)', default: 120, min: 1, max: 600 }),
+  OAUTH_DEVICE_CODE_TTL_S: env.int({ description: 'device code lifetime', default: 600, min: 1, max: 1800 }),
+  OAUTH_DEVICE_INTERVAL_S: env.int({ description: 'device flow minimum polling interval', default: 5, min: 1 }),
+  OAUTH_CLIENTS: env.optionalString({
+    description:
+      'extra OAuth clients, JSON [{"clientId","clientSecret"?,"redirectUris":[],"grants":["authorization_code","refresh_token","device_code"]}]',
+    secret: true,
+  }),
+  OAUTH_SIGNING_KEY_FILE: env.optionalString({
+    description: 'Ed25519 private key (PKCS#8 PEM) for JWS/JWKS; absent = a key kept in the database',
+  }),
 };
 
 export interface BrokerConfig {
@@ -46,9 +96,112 @@ export interface BrokerConfig {
   readonly logLevel: (typeof LOG_LEVELS)[number];
   readonly ingressTimeoutMs: number;
   readonly drainTimeoutMs: number;
+  readonly accounts: AccountsConfig;
 }
 
+export interface AreaConfig {
+  readonly id: string;
+  readonly name: string;
+  /** Where connectors of this area dial and clients reach them (no trailing slash). */
+  readonly brokerUrl: string;
+}
+
+export type OAuthGrant = 'authorization_code' | 'refresh_token' | 'device_code';
+
+export interface OAuthClientConfig {
+  readonly clientId: string;
+  /** Present for confidential clients (plain text from the environment; hashed in memory at boot). */
+  readonly clientSecret?: string;
+  readonly redirectUris: readonly string[];
+  readonly grants: readonly OAuthGrant[];
+}
+
+export interface AccountsConfig {
+  readonly smtpUrl: string | undefined;
+  readonly mailFrom: string;
+  readonly areas: readonly AreaConfig[];
+  readonly brokerArea: string;
+  readonly trustProxyHops: number;
+  readonly sessionIdleMs: number;
+  readonly sessionAbsoluteMs: number;
+  readonly signinMaxFailuresPerAccount: number;
+  readonly signinMaxFailuresPerIp: number;
+  readonly signinFailureWindowS: number;
+  readonly accessTokenTtlS: number;
+  readonly refreshIdleS: number;
+  readonly refreshAbsoluteS: number;
+  readonly codeTtlS: number;
+  readonly deviceCodeTtlS: number;
+  readonly deviceIntervalS: number;
+  readonly extraClients: readonly OAuthClientConfig[];
+  readonly signingKeyFile: string | undefined;
+}
+
+/** Nest injection tokens of the typed config and the root logger (provided by AppModule). */
+export const BROKER_CONFIG = Symbol('BROKER_CONFIG');
+export const BROKER_LOGGER = Symbol('BROKER_LOGGER');
+
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+const AREA_ID = /^[a-z0-9][a-z0-9-]{0,31}$/;
+const CLIENT_ID = /^[A-Za-z0-9._-]{1,64}$/;
+const GRANTS: readonly OAuthGrant[] = ['authorization_code', 'refresh_token', 'device_code'];
+
+type Parsed<T> = { ok: true; value: T } | { ok: false; error: string };
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function parseJsonList(raw: string): Parsed<unknown[]> {
+  let v: unknown;
+  try {
+    v = JSON.parse(raw);
+  } catch {
+    return { ok: false, error: 'must be JSON' };
+  }
+  return Array.isArray(v) ? { ok: true, value: v } : { ok: false, error: 'must be a JSON list' };
+}
+
+function parseAreas(raw: string): Parsed<AreaConfig[]> {
+  const list = parseJsonList(raw);
+  if (!list.ok) return list;
+  const out: AreaConfig[] = [];
+  for (const a of list.value) {
+    if (!isRecord(a) || typeof a.id !== 'string' || typeof a.name !== 'string' || typeof a.brokerUrl !== 'string') {
+      return { ok: false, error: 'each area needs string id, name and brokerUrl' };
+    }
+    if (!AREA_ID.test(a.id)) return { ok: false, error: `area id "${a.id}" must be lower-case letters, digits, -` };
+    if (!/^https?:\/\/[^/]+/.test(a.brokerUrl)) return { ok: false, error: `area ${a.id}: brokerUrl must be http(s)` };
+    if (out.some((o) => o.id === a.id)) return { ok: false, error: `area id "${a.id}" is listed twice` };
+    out.push({ id: a.id, name: a.name, brokerUrl: a.brokerUrl.replace(/\/+$/, '') });
+  }
+  return out.length > 0 ? { ok: true, value: out } : { ok: false, error: 'must list at least one area' };
+}
+
+function parseClients(raw: string): Parsed<OAuthClientConfig[]> {
+  const list = parseJsonList(raw);
+  if (!list.ok) return list;
+  const out: OAuthClientConfig[] = [];
+  for (const c of list.value) {
+    if (!isRecord(c) || typeof c.clientId !== 'string' || !CLIENT_ID.test(c.clientId)) {
+      return { ok: false, error: 'each client needs a clientId of letters, digits, . _ -' };
+    }
+    const secret = c.clientSecret;
+    if (secret !== undefined && (typeof secret !== 'string' || secret.length < 16)) {
+      return { ok: false, error: `client ${c.clientId}: clientSecret must be a string of >= 16 characters` };
+    }
+    const uris = c.redirectUris ?? [];
+    if (!Array.isArray(uris) || !uris.every((u): u is string => typeof u === 'string' && URL.canParse(u))) {
+      return { ok: false, error: `client ${c.clientId}: redirectUris must be absolute URLs` };
+    }
+    const grants = c.grants ?? ['authorization_code', 'refresh_token'];
+    if (!Array.isArray(grants) || !grants.every((g): g is OAuthGrant => GRANTS.includes(g as OAuthGrant))) {
+      return { ok: false, error: `client ${c.clientId}: grants must be among ${GRANTS.join(', ')}` };
+    }
+    out.push({ clientId: c.clientId, clientSecret: secret, redirectUris: uris, grants });
+  }
+  return { ok: true, value: out };
+}
 
 /** Reads and checks the broker's environment; throws ConfigError naming every bad key. */
 export function loadBrokerConfig(source: Readonly<Record<string, string | undefined>>): BrokerConfig {
@@ -67,10 +220,24 @@ export function loadBrokerConfig(source: Readonly<Record<string, string | undefi
     source,
   );
   const schema = c.DATABASE_SCHEMA;
+  const publicUrl = c.BROKER_PUBLIC_URL.replace(/\/+$/, '');
+  const problems: string[] = [];
+  const areas =
+    c.AREAS === undefined
+      ? { ok: true as const, value: [{ id: 'default', name: 'Default', brokerUrl: publicUrl }] }
+      : parseAreas(c.AREAS);
+  if (!areas.ok) problems.push(`AREAS ${areas.error}`);
+  const clients = c.OAUTH_CLIENTS === undefined ? { ok: true as const, value: [] } : parseClients(c.OAUTH_CLIENTS);
+  if (!clients.ok) problems.push(`OAUTH_CLIENTS ${clients.error}`);
+  const areaList = areas.ok ? areas.value : [];
+  const brokerArea = c.BROKER_AREA ?? areaList[0]?.id ?? 'default';
+  if (areas.ok && !areaList.some((a) => a.id === brokerArea))
+    problems.push(`BROKER_AREA "${brokerArea}" is not in AREAS`);
+  if (problems.length > 0) throw new ConfigError(problems);
   return {
     host: c.BROKER_HOST,
     port: c.BROKER_PORT,
-    publicUrl: c.BROKER_PUBLIC_URL.replace(/\/+$/, ''),
+    publicUrl,
     publicProto: new URL(c.BROKER_PUBLIC_URL).protocol === 'https:' ? 'https' : 'http',
     database: c.DATABASE_URL
       ? { kind: 'postgres', url: c.DATABASE_URL, schema }
@@ -80,5 +247,25 @@ export function loadBrokerConfig(source: Readonly<Record<string, string | undefi
     logLevel: c.LOG_LEVEL,
     ingressTimeoutMs: c.INGRESS_TIMEOUT_MS,
     drainTimeoutMs: c.DRAIN_TIMEOUT_MS,
+    accounts: {
+      smtpUrl: c.SMTP_URL,
+      mailFrom: c.MAIL_FROM,
+      areas: areaList,
+      brokerArea,
+      trustProxyHops: c.TRUST_PROXY_HOPS,
+      sessionIdleMs: c.SESSION_IDLE_MINUTES * 60_000,
+      sessionAbsoluteMs: c.SESSION_ABSOLUTE_HOURS * 3_600_000,
+      signinMaxFailuresPerAccount: c.SIGNIN_MAX_FAILURES_PER_ACCOUNT,
+      signinMaxFailuresPerIp: c.SIGNIN_MAX_FAILURES_PER_IP,
+      signinFailureWindowS: c.SIGNIN_FAILURE_WINDOW_S,
+      accessTokenTtlS: c.OAUTH_ACCESS_TOKEN_TTL_S,
+      refreshIdleS: c.OAUTH_REFRESH_IDLE_HOURS * 3600,
+      refreshAbsoluteS: c.OAUTH_REFRESH_ABSOLUTE_HOURS * 3600,
+      codeTtlS: c.OAUTH_CODE_TTL_S,
+      deviceCodeTtlS: c.OAUTH_DEVICE_CODE_TTL_S,
+      deviceIntervalS: c.OAUTH_DEVICE_INTERVAL_S,
+      extraClients: clients.ok ? clients.value : [],
+      signingKeyFile: c.OAUTH_SIGNING_KEY_FILE,
+    },
   };
 }

@@ -6,7 +6,9 @@ import { PGliteDriver } from 'typeorm-pglite';
 import type { BrokerConfig } from '../config/broker.config';
 import { ConnectorEntity } from './connector.entity';
 import { InitialSchema1763900000000 } from './migrations/1763900000000-initial-schema';
+import { AccountsOauth1764000000000 } from './migrations/1764000000000-accounts-oauth';
 import { OrganizationEntity } from './organization.entity';
+import { PortalSchema1764100000000 } from '../connector-admin/migrations/1764100000000-portal-schema';
 
 type PostgresConnectionOptions = Extract<DataSourceOptions, { type: 'postgres' }>;
 
@@ -18,7 +20,7 @@ function dataSourceOptions(config: BrokerConfig): DataSourceOptions {
     type: 'postgres',
     schema: config.database.schema,
     entities: [OrganizationEntity, ConnectorEntity],
-    migrations: [InitialSchema1763900000000],
+    migrations: [InitialSchema1763900000000, AccountsOauth1764000000000, PortalSchema1764100000000],
     migrationsRun: false,
     migrationsTransactionMode: 'each',
     synchronize: false,

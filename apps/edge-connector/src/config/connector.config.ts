@@ -7,6 +7,7 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 /** Every setting of the edge connector. Only this file reads the environment. */
 export interface ConnectorEnv {
   readonly BROKER_URL: string | undefined;
+  readonly CLOUD_URL: string | undefined;
   readonly CONNECTOR_ID: string | undefined;
   readonly CONNECTOR_KEY_FILE: string;
   readonly LOCAL_APP_URL: string;
@@ -40,7 +41,13 @@ const SPEC: ConfigSpec<ConnectorEnv> = {
     description: 'broker tunnel endpoint, e.g. wss://broker.example.com/tunnel/v1/connect',
     protocols: ['ws', 'wss'],
   }),
-  CONNECTOR_ID: env.optionalString({ description: 'connector id issued at activation' }),
+  CLOUD_URL: env.optionalUrl({
+    description: 'cloud URL the activation page asks for the list of areas (GET /api/v1/areas); absent = built-in list',
+    protocols: ['http', 'https'],
+  }),
+  CONNECTOR_ID: env.optionalString({
+    description: 'connector id; normally absent: activation stores it in connector.json next to the key file',
+  }),
   CONNECTOR_KEY_FILE: env.string({
     description: 'Ed25519 private key file (PKCS#8 PEM, mode 0600)',
     default: '.data/connector/connector.key',
@@ -69,6 +76,8 @@ const SPEC: ConfigSpec<ConnectorEnv> = {
 
 export interface ConnectorConfig {
   readonly brokerUrl: string;
+  /** Where the activation page fetches the list of areas; undefined = built-in list. */
+  readonly cloudUrl: string | undefined;
   readonly connectorId: string;
   readonly keyFile: string;
   readonly localAppUrl: string;
@@ -103,6 +112,7 @@ function read(source: Readonly<Record<string, string | undefined>>, requireTunne
   if (problems.length > 0 || !e) throw new ConfigError(problems);
   return {
     brokerUrl: e.BROKER_URL,
+    cloudUrl: e.CLOUD_URL,
     connectorId: e.CONNECTOR_ID,
     keyFile: e.CONNECTOR_KEY_FILE,
     localAppUrl: e.LOCAL_APP_URL,
@@ -120,7 +130,10 @@ export function loadConnectorConfig(source: Readonly<Record<string, string | und
   return { ...c, brokerUrl: c.brokerUrl ?? '', connectorId: c.connectorId ?? '' };
 }
 
-/** Config for the local-only CLI commands; the tunnel keys may be absent. */
+/**
+ * Config for the service and the local CLI commands: BROKER_URL and CONNECTOR_ID may be absent
+ * (the connector then serves its activation page until activated).
+ */
 export function loadLocalConfig(source: Readonly<Record<string, string | undefined>>): ConnectorLocalConfig {
   return read(source, false);
 }

@@ -11,6 +11,7 @@ import {
   TunnelErrorCode,
   wsTransport,
   WS_SUBPROTOCOL_V1,
+  type ControlMessage,
   type ReadyPayload,
   type TunnelConfig,
   type TunnelSession,
@@ -90,6 +91,8 @@ export interface TunnelClientEvents {
   online: (info: { sessionId: string }) => void;
   /** No session accepts streams any more; `error` is why, when known. */
   offline: (error: TunnelError | undefined) => void;
+  /** A control message from the broker (config pushes, the organisation QR). */
+  message: (message: ControlMessage) => void;
 }
 
 /** Refusals that retrying cannot fix until an operator acts: back off at the cap. */
@@ -161,6 +164,14 @@ export class TunnelClient extends EventEmitter {
       this.log.info('tunnel client stopped');
     });
     return this.stopping;
+  }
+
+  /** Sends a control message on the current session; false when no session is up. */
+  sendMessage(message: ControlMessage): boolean {
+    const session = this.current;
+    if (!session || session.state !== 'open') return false;
+    session.sendMessage(message);
+    return true;
   }
 
   status(): TunnelClientStatus {
@@ -270,6 +281,7 @@ export class TunnelClient extends EventEmitter {
     this.sessionIds.set(session, ready.sessionId);
     session.on('stream', this.acceptStream);
     session.on('goaway', (info) => this.onGoAway(session, info));
+    session.on('message', (message) => this.emit('message', message));
     session.once('close', (error) => this.onSessionClose(session, error));
     this.backoff.connected();
     this.connectedAt = new Date();

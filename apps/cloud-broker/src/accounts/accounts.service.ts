@@ -1,0 +1,364 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Logger } from '@lanbridge/logging';
+import { AuditService, type RequestMeta } from '../audit/audit.service';
+import { BROKER_CONFIG, BROKER_LOGGER, type BrokerConfig } from '../config/broker.config';
+import { MailService } from '../mail/mail.service';
+import { OAuthTokenService } from '../oauth/oauth-token.service';
+import { type Limit, RateLimitService } from '../rate-limit/rate-limit.service';
+import { AccountsError, AccountsErrorCode } from './accounts-error';
+import { PasswordHasher } from './password-hasher';
+import { checkPasswordPolicy } from './password-policy';
+import { hashToken, randomToken } from './secrets';
+import { type SessionRecord, SessionRepository } from './session.repository';
+import { type UserRecord, UserRepository } from './user.repository';
+
+export interface SignUpInput {
+  readonly firstName: string;
+  readonly lastName: string;
+  readonly email: string;
+  readonly contactNumber: string;
+  readonly password: string;
+}
+
+export interface PublicUser {
+  readonly id: string;
+  readonly email: string;
+  readonly firstName: string;
+  readonly lastName: string;
+  readonly contactNumber: string;
+  readonly emailVerified: boolean;
+}
+
+export interface SignedIn {
+  readonly user: UserRecord;
+  readonly session: SessionRecord;
+  /** The session cookie value; only its hash is stored. */
+  readonly token: string;
+}
+
+export interface SessionView {
+  readonly id: string;
+  readonly current: boolean;
+  readonly createdAt: string;
+  readonly lastSeenAt: string;
+  readonly expiresAt: string;
+  readonly ip: string | null;
+  readonly userAgent: string | null;
+}
+
+const VERIFY_TTL_S = 24 * 3600;
+const RESET_TTL_S = 30 * 60;
+
+export function normalizeEmail(email: string): string {
+  return email.trim().toLowerCase();
+}
+
+export function publicUser(u: UserRecord): PublicUser {
+  return {
+    id: u.id,
+    email: u.email,
+    firstName: u.firstName,
+    lastName: u.lastName,
+    contactNumber: u.contactNumber,
+    emailVerified: u.emailVerifiedAt !== null,
+  };
+}
+
+/** Sign-up, email verification, sign-in with brute-force limits, sessions, password change and reset. */
+@Injectable()
+export class AccountsService {
+  private readonly log: Logger;
+  private readonly publicUrl: string;
+  private readonly idleMs: number;
+  private readonly absoluteMs: number;
+  private readonly failuresPerAccount: Limit;
+  private readonly failuresPerIp: Limit;
+  private readonly mailPerIp: Limit;
+
+  constructor(
+    private readonly users: UserRepository,
+    private readonly sessions: SessionRepository,
+    private readonly hasher: PasswordHasher,
+    private readonly mail: MailService,
+    private readonly audit: AuditService,
+    private readonly tokens: OAuthTokenService,
+    rateLimits: RateLimitService,
+    @Inject(BROKER_CONFIG) config: BrokerConfig,
+    @Inject(BROKER_LOGGER) logger: Logger,
+  ) {
+    this.log = logger.child({ component: 'accounts' });
+    this.publicUrl = config.publicUrl;
+    const a = config.accounts;
+    this.idleMs = a.sessionIdleMs;
+    this.absoluteMs = a.sessionAbsoluteMs;
+    const window = a.signinFailureWindowS;
+    this.failuresPerAccount = rateLimits.limit(
+      'signin-account',
+      { points: a.signinMaxFailuresPerAccount, windowS: window, blockS: window },
+      'failed sign-ins for this account',
+    );
+    this.failuresPerIp = rateLimits.limit(
+      'signin-ip',
+      { points: a.signinMaxFailuresPerIp, windowS: window, blockS: window },
+      'failed sign-ins from this address',
+    );
+    this.mailPerIp = rateLimits.limit('mail-ip', { points: 20, windowS: 3600 }, 'mail requests from this address');
+  }
+
+  async signUp(input: SignUpInput, meta: RequestMeta): Promise<PublicUser> {
+    checkPasswordPolicy(input.password);
+    if (meta.ip) await this.mailPerIp.consume(meta.ip);
+    const email = normalizeEmail(input.email);
+    const user = await this.users.create({
+      email,
+      firstName: input.firstName.trim(),
+      lastName: input.lastName.trim(),
+      contactNumber: input.contactNumber.trim(),
+      passwordHash: await this.hasher.hash(input.password),
+    });
+    if (!user) {
+      await this.audit.record({
+        action: 'account.signup',
+        outcome: 'failure',
+        target: email,
+        ...meta,
+        details: { reason: 'email_taken' },
+      });
+      throw new AccountsError(AccountsErrorCode.EMAIL_TAKEN, 'an account with this email already exists');
+    }
+    await this.audit.record({
+      action: 'account.signup',
+      outcome: 'success',
+      actorUserId: user.id,
+      target: email,
+      ...meta,
+    });
+    await this.sendVerification(user);
+    return publicUser(user);
+  }
+
+  async resendVerification(email: string, meta: RequestMeta): Promise<void> {
+    if (meta.ip) await this.mailPerIp.consume(meta.ip);
+    const user = await this.users.findByEmail(normalizeEmail(email));
+    // Same answer whether or not the account exists (no account enumeration).
+    if (user && user.emailVerifiedAt === null) await this.sendVerification(user);
+  }
+
+  async verifyEmail(token: string, meta: RequestMeta): Promise<void> {
+    const userId = await this.users.consumeToken(hashToken(token), 'verify_email');
+    if (!userId)
+      throw new AccountsError(AccountsErrorCode.TOKEN_INVALID, 'this verification link is invalid, used or expired');
+    await this.users.markVerified(userId);
+    await this.audit.record({ action: 'account.email_verified', outcome: 'success', actorUserId: userId, ...meta });
+  }
+
+  async signIn(emailInput: string, password: string, meta: RequestMeta): Promise<SignedIn> {
+    const email = normalizeEmail(emailInput);
+    try {
+      if (meta.ip) await this.failuresPerIp.check(meta.ip);
+      await this.failuresPerAccount.check(email);
+    } catch (err) {
+      await this.audit.record({
+        action: 'account.signin',
+        outcome: 'failure',
+        target: email,
+        ...meta,
+        details: { reason: 'throttled' },
+      });
+      throw err;
+    }
+    const user = await this.users.findByEmail(email);
+    const ok = await this.hasher.verify(user?.passwordHash, password);
+    if (!user || !ok) {
+      await Promise.all([
+        meta.ip ? this.failuresPerIp.penalize(meta.ip) : undefined,
+        this.failuresPerAccount.penalize(email),
+      ]);
+      await this.audit.record({
+        action: 'account.signin',
+        outcome: 'failure',
+        actorUserId: user?.id ?? null,
+        target: email,
+        ...meta,
+        details: { reason: user ? 'wrong_password' : 'unknown_account' },
+      });
+      throw new AccountsError(AccountsErrorCode.INVALID_CREDENTIALS, 'email or password is wrong');
+    }
+    if (user.emailVerifiedAt === null) {
+      await this.audit.record({
+        action: 'account.signin',
+        outcome: 'failure',
+        actorUserId: user.id,
+        target: email,
+        ...meta,
+        details: { reason: 'email_not_verified' },
+      });
+      throw new AccountsError(
+        AccountsErrorCode.EMAIL_NOT_VERIFIED,
+        'confirm your email address first (see the mail we sent)',
+      );
+    }
+    await this.failuresPerAccount.reset(email);
+    const token = randomToken();
+    const session = await this.sessions.create({
+      userId: user.id,
+      tokenHash: hashToken(token),
+      ip: meta.ip,
+      userAgent: meta.userAgent,
+      expiresAt: new Date(Date.now() + this.absoluteMs),
+    });
+    await this.audit.record({
+      action: 'account.signin',
+      outcome: 'success',
+      actorUserId: user.id,
+      target: email,
+      ...meta,
+      details: { sessionId: session.id },
+    });
+    return { user, session, token };
+  }
+
+  /** The live session of a cookie value, refreshed for the idle timeout. */
+  async resolveSession(token: string): Promise<{ user: UserRecord; session: SessionRecord } | undefined> {
+    if (token.length > 128) return undefined;
+    const session = await this.sessions.findLive(hashToken(token), this.idleMs);
+    if (!session) return undefined;
+    const user = await this.users.findById(session.userId);
+    if (!user) return undefined;
+    // Writing on every request would be a write per page; a minute of slack on the idle timeout is fine.
+    if (Date.now() - session.lastSeenAt.getTime() > 60_000) await this.sessions.touch(session.id);
+    return { user, session };
+  }
+
+  async signOut(userId: string, sessionId: string, meta: RequestMeta): Promise<void> {
+    await this.sessions.end(userId, sessionId);
+    await this.audit.record({ action: 'account.signout', outcome: 'success', actorUserId: userId, ...meta });
+  }
+
+  async listSessions(userId: string, currentSessionId: string | undefined): Promise<SessionView[]> {
+    const list = await this.sessions.listLive(userId, this.idleMs);
+    return list.map((s) => ({
+      id: s.id,
+      current: s.id === currentSessionId,
+      createdAt: s.createdAt.toISOString(),
+      lastSeenAt: s.lastSeenAt.toISOString(),
+      expiresAt: s.expiresAt.toISOString(),
+      ip: s.ip,
+      userAgent: s.userAgent,
+    }));
+  }
+
+  async endSession(userId: string, sessionId: string, meta: RequestMeta): Promise<void> {
+    if (!(await this.sessions.end(userId, sessionId))) {
+      throw new AccountsError(AccountsErrorCode.SESSION_NOT_FOUND, 'no such session');
+    }
+    await this.audit.record({
+      action: 'account.session_ended',
+      outcome: 'success',
+      actorUserId: userId,
+      target: sessionId,
+      ...meta,
+    });
+  }
+
+  async me(userId: string): Promise<PublicUser> {
+    const user = await this.users.findById(userId);
+    if (!user) throw new AccountsError(AccountsErrorCode.UNAUTHENTICATED, 'sign in first');
+    return publicUser(user);
+  }
+
+  /** Ends every other session and revokes the user's OAuth tokens (ASVS 7.4.3). */
+  async changePassword(
+    userId: string,
+    currentSessionId: string | undefined,
+    currentPassword: string,
+    newPassword: string,
+    meta: RequestMeta,
+  ): Promise<void> {
+    const user = await this.users.findById(userId);
+    if (!user) throw new AccountsError(AccountsErrorCode.UNAUTHENTICATED, 'sign in first');
+    await this.failuresPerAccount.check(user.email);
+    if (!(await this.hasher.verify(user.passwordHash, currentPassword))) {
+      await this.failuresPerAccount.penalize(user.email);
+      await this.audit.record({
+        action: 'account.password_changed',
+        outcome: 'failure',
+        actorUserId: userId,
+        ...meta,
+        details: { reason: 'wrong_password' },
+      });
+      throw new AccountsError(AccountsErrorCode.INVALID_CREDENTIALS, 'current password is wrong');
+    }
+    checkPasswordPolicy(newPassword);
+    await this.users.setPasswordHash(userId, await this.hasher.hash(newPassword));
+    const ended = await this.sessions.endAll(userId, currentSessionId ?? null);
+    await this.tokens.revokeAllForUser(userId);
+    await this.users.invalidateTokens(userId, 'reset_password');
+    await this.audit.record({
+      action: 'account.password_changed',
+      outcome: 'success',
+      actorUserId: userId,
+      ...meta,
+      details: { sessionsEnded: ended },
+    });
+  }
+
+  async requestPasswordReset(email: string, meta: RequestMeta): Promise<void> {
+    if (meta.ip) await this.mailPerIp.consume(meta.ip);
+    const user = await this.users.findByEmail(normalizeEmail(email));
+    if (!user) return;
+    await this.users.invalidateTokens(user.id, 'reset_password');
+    const token = randomToken();
+    await this.users.createToken(user.id, 'reset_password', hashToken(token), RESET_TTL_S);
+    const link = `${this.publicUrl}/reset-password?token=${encodeURIComponent(token)}`;
+    await this.mail.send({
+      to: user.email,
+      subject: 'Reset your Lanbridge password',
+      text: `Hello ${user.firstName},\n\nTo choose a new password open this link within 30 minutes:\n${link}\n\nIf you did not ask for this, ignore this mail; your password stays as it is.\n`,
+    });
+    await this.audit.record({
+      action: 'account.password_reset_requested',
+      outcome: 'success',
+      actorUserId: user.id,
+      ...meta,
+    });
+  }
+
+  async completePasswordReset(token: string, newPassword: string, meta: RequestMeta): Promise<void> {
+    checkPasswordPolicy(newPassword);
+    const userId = await this.users.consumeToken(hashToken(token), 'reset_password');
+    if (!userId)
+      throw new AccountsError(AccountsErrorCode.TOKEN_INVALID, 'this reset link is invalid, used or expired');
+    await this.users.setPasswordHash(userId, await this.hasher.hash(newPassword));
+    // Whoever could read the mailbox could reset, so the mailbox is proven too.
+    await this.users.markVerified(userId);
+    const ended = await this.sessions.endAll(userId, null);
+    await this.tokens.revokeAllForUser(userId);
+    const user = await this.users.findById(userId);
+    if (user) await this.failuresPerAccount.reset(user.email);
+    await this.audit.record({
+      action: 'account.password_reset',
+      outcome: 'success',
+      actorUserId: userId,
+      ...meta,
+      details: { sessionsEnded: ended },
+    });
+  }
+
+  private async sendVerification(user: UserRecord): Promise<void> {
+    await this.users.invalidateTokens(user.id, 'verify_email');
+    const token = randomToken();
+    await this.users.createToken(user.id, 'verify_email', hashToken(token), VERIFY_TTL_S);
+    const link = `${this.publicUrl}/verify-email?token=${encodeURIComponent(token)}`;
+    try {
+      await this.mail.send({
+        to: user.email,
+        subject: 'Confirm your Lanbridge account',
+        text: `Hello ${user.firstName},\n\nConfirm your email address by opening this link within 24 hours:\n${link}\n`,
+      });
+    } catch (err) {
+      // The account exists; the user can ask for the mail again.
+      this.log.error({ err, userId: user.id }, 'verification mail failed');
+    }
+  }
+}

@@ -1,0 +1,42 @@
+import type { Request } from 'express';
+import { Body, Controller, HttpCode, Post, Req, UseFilters } from '@nestjs/common';
+import { requestMeta } from '../audit/audit.service';
+import { ActivationCodeService } from './activation-code.service';
+import { PortalError, PortalErrorCode, PortalErrorFilter } from './portal-error';
+
+const FIELDS = new Set(['code', 'publicKey', 'hostname']);
+
+/**
+ * Scripted connector installs: the connector redeems a single-use activation code with its
+ * public key (the code is the credential; no session). Answers the same fields as the device
+ * flow's token response so the connector handles both alike.
+ */
+@Controller('api/v1/connector-activations')
+@UseFilters(PortalErrorFilter)
+export class ConnectorActivationController {
+  constructor(private readonly codes: ActivationCodeService) {}
+
+  @Post()
+  @HttpCode(201)
+  async redeem(@Req() req: Request, @Body() body: Record<string, unknown> | undefined) {
+    const unknown = Object.keys(body ?? {}).filter((k) => !FIELDS.has(k));
+    if (unknown.length > 0)
+      throw new PortalError(PortalErrorCode.INVALID_INPUT, `unknown fields: ${unknown.join(', ')}`);
+    const { code, publicKey, hostname } = body ?? {};
+    if (typeof code !== 'string' || typeof publicKey !== 'string' || typeof hostname !== 'string') {
+      throw new PortalError(PortalErrorCode.INVALID_INPUT, 'code, publicKey and hostname are required strings');
+    }
+    if (code.length > 64 || publicKey.length > 4096 || hostname.length > 253) {
+      throw new PortalError(PortalErrorCode.INVALID_INPUT, 'a field is too long');
+    }
+    const r = await this.codes.redeem({ code, publicKeyPem: publicKey, hostname }, requestMeta(req));
+    return {
+      connector_id: r.connectorId,
+      organization_id: r.orgId,
+      organization_slug: r.orgSlug,
+      organization_name: r.orgName,
+      area: r.area,
+      broker_url: r.brokerUrl,
+    };
+  }
+}

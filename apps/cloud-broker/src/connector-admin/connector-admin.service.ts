@@ -1,0 +1,172 @@
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { TunnelError, TunnelErrorCode, type ControlMessage } from '@lanbridge/tunnel-protocol';
+import type { Logger } from '@lanbridge/logging';
+import { AuditService, type RequestMeta } from '../audit/audit.service';
+import { OrgQrService } from '../org-qr/org-qr.service';
+import type { TunnelEntry } from '../tunnel/tunnel-registry';
+import { type ConnectorRow, type LiveTunnel, PortalDirectory } from './portal-directory';
+import { PORTAL_LOGGER, PortalError, PortalErrorCode } from './portal-error';
+
+export { PORTAL_LOGGER };
+/** `(listener) => void`: subscribes to tunnels added on this node (ObservedTunnelRegistry.onAdded). */
+export const TUNNEL_ADDED = Symbol('TUNNEL_ADDED');
+export type TunnelAddedHook = (listener: (entry: TunnelEntry) => void) => void;
+
+export interface ConnectorView extends ConnectorRow {
+  readonly online: boolean;
+  readonly live: LiveTunnel | undefined;
+}
+
+/** Only http:// (LAN application without TLS) or https://, with a host, no credentials. */
+export function parseLocalAppUrl(raw: unknown): string | undefined {
+  if (typeof raw !== 'string' || raw.length > 2048) return undefined;
+  let u: URL;
+  try {
+    u = new URL(raw.trim());
+  } catch {
+    return undefined;
+  }
+  if ((u.protocol !== 'http:' && u.protocol !== 'https:') || !u.hostname || u.username || u.password) return undefined;
+  if (u.search || u.hash) return undefined;
+  return u.toString().replace(/\/+$/, '');
+}
+
+/**
+ * What an admin does to connectors: list with live status, change the local application's
+ * address (pushed over the tunnel), deactivate (key revoked, live tunnel closed with REVOKED).
+ * Also the broker's side of the control messages a connector sends when it connects.
+ */
+@Injectable()
+export class ConnectorAdminService implements OnModuleInit {
+  private readonly log: Logger;
+
+  constructor(
+    private readonly directory: PortalDirectory,
+    private readonly orgQr: OrgQrService,
+    private readonly audit: AuditService,
+    @Inject(TUNNEL_ADDED) private readonly onTunnelAdded: TunnelAddedHook,
+    @Inject(PORTAL_LOGGER) logger: Logger,
+  ) {
+    this.log = logger.child({ component: 'connector-admin' });
+  }
+
+  onModuleInit(): void {
+    this.onTunnelAdded((entry) => this.welcome(entry));
+  }
+
+  async list(orgId: string): Promise<ConnectorView[]> {
+    const rows = await this.directory.connectors(orgId);
+    return rows.map((r) => this.view(r));
+  }
+
+  async get(orgId: string, connectorId: string): Promise<ConnectorView> {
+    const row = await this.directory.connector(orgId, connectorId);
+    if (!row) throw new PortalError(PortalErrorCode.CONNECTOR_NOT_FOUND, 'connector not found');
+    return this.view(row);
+  }
+
+  /** Saves the address and pushes it at once when the connector is online (else at its next connect). */
+  async setLocalAppUrl(
+    orgId: string,
+    connectorId: string,
+    raw: unknown,
+    actor: { userId: string } & RequestMeta,
+  ): Promise<{ pushed: boolean }> {
+    const url = parseLocalAppUrl(raw);
+    if (!url) throw new PortalError(PortalErrorCode.INVALID_LOCAL_APP_URL, 'server address must be an http(s) URL');
+    const c = await this.get(orgId, connectorId);
+    if (c.revokedAt) throw new PortalError(PortalErrorCode.CONNECTOR_NOT_FOUND, 'connector is deactivated');
+    const pushed = this.send(connectorId, { type: 'config', localAppUrl: url });
+    await this.directory.setLocalAppUrl(connectorId, url, !pushed);
+    await this.audit.record({
+      action: 'connector.config_changed',
+      outcome: 'success',
+      orgId,
+      actorUserId: actor.userId,
+      ip: actor.ip,
+      userAgent: actor.userAgent,
+      target: connectorId,
+      details: { localAppUrl: url, pushed },
+    });
+    return { pushed };
+  }
+
+  /** Revokes the key and closes the live tunnel on this node with TUNNEL_ERR_REVOKED. */
+  async deactivate(orgId: string, connectorId: string, actor: { userId: string } & RequestMeta): Promise<void> {
+    const c = await this.get(orgId, connectorId);
+    const revoked = await this.directory.revoke(orgId, connectorId);
+    const entry = this.directoryEntry(connectorId);
+    entry?.session.close(new TunnelError(TunnelErrorCode.REVOKED, 'connector deactivated'));
+    if (!revoked && c.revokedAt) return;
+    await this.audit.record({
+      action: 'connector.deactivated',
+      outcome: 'success',
+      orgId,
+      actorUserId: actor.userId,
+      ip: actor.ip,
+      userAgent: actor.userAgent,
+      target: connectorId,
+      details: { hostname: c.hostname, closedLiveTunnel: entry !== undefined },
+    });
+    this.log.info({ orgId, connectorId, closedLiveTunnel: entry !== undefined }, 'connector deactivated');
+  }
+
+  /** Sends the current QR to every online connector of the organisation (after a rotation). */
+  async pushOrgQr(orgId: string): Promise<void> {
+    const qr = await this.orgQr.current(orgId);
+    for (const id of await this.directory.activeConnectorIds(orgId)) {
+      this.send(id, { type: 'org-qr', payload: qr.payload, expiresAt: qr.expiresAt.toISOString() });
+    }
+  }
+
+  private view(r: ConnectorRow): ConnectorView {
+    const live = r.revokedAt ? undefined : this.directory.live(r.id);
+    return { ...r, online: live !== undefined, live };
+  }
+
+  private directoryEntry(connectorId: string): TunnelEntry | undefined {
+    return this.directory.entry(connectorId);
+  }
+
+  private send(connectorId: string, message: ControlMessage): boolean {
+    const e = this.directory.entry(connectorId);
+    if (!e || e.session.state !== 'open') return false;
+    e.session.sendMessage(message);
+    return true;
+  }
+
+  private welcome(entry: TunnelEntry): void {
+    entry.session.on('message', (m) => this.onConnectorMessage(entry, m));
+    void this.greet(entry).catch((err: unknown) => {
+      this.log.warn({ err, connectorId: entry.connectorId }, 'could not send the welcome messages');
+    });
+  }
+
+  private async greet(entry: TunnelEntry): Promise<void> {
+    const qr = await this.orgQr.current(entry.orgId);
+    if (entry.session.state !== 'open') return;
+    entry.session.sendMessage({ type: 'org-qr', payload: qr.payload, expiresAt: qr.expiresAt.toISOString() });
+    const row = await this.directory.connectorById(entry.connectorId);
+    if (row?.localAppUrlPending && row.localAppUrl && entry.session.state === 'open') {
+      entry.session.sendMessage({ type: 'config', localAppUrl: row.localAppUrl });
+      await this.directory.setLocalAppUrl(entry.connectorId, row.localAppUrl, false);
+    }
+  }
+
+  private onConnectorMessage(entry: TunnelEntry, m: ControlMessage): void {
+    const reported = typeof m.localAppUrl === 'string' ? parseLocalAppUrl(m.localAppUrl) : undefined;
+    const task =
+      m.type === 'agent-info' && typeof m.version === 'string'
+        ? this.directory.setAgentInfo(entry.connectorId, m.version, reported)
+        : m.type === 'config-changed' && reported
+          ? this.directory.setLocalAppUrl(entry.connectorId, reported, false)
+          : undefined;
+    if (!task) {
+      this.log.debug({ connectorId: entry.connectorId, type: m.type }, 'ignored control message');
+      return;
+    }
+    task.catch((err: unknown) =>
+      this.log.warn({ err, connectorId: entry.connectorId }, 'could not store connector report'),
+    );
+  }
+}

@@ -1,0 +1,20 @@
+import { type TunnelEntry, TunnelRegistry } from '../tunnel/tunnel-registry';
+
+/**
+ * The node's tunnel registry, telling listeners about each new tunnel: the portal pushes the
+ * organisation QR and pending settings to a connector as soon as it connects, and listens to
+ * what the connector reports (agent version, server address).
+ */
+export class ObservedTunnelRegistry extends TunnelRegistry {
+  private readonly listeners: ((entry: TunnelEntry) => void)[] = [];
+
+  onAdded(listener: (entry: TunnelEntry) => void): void {
+    this.listeners.push(listener);
+  }
+
+  override add(entry: TunnelEntry): TunnelEntry | undefined {
+    const previous = super.add(entry);
+    for (const l of this.listeners) l(entry);
+    return previous;
+  }
+}

@@ -1,0 +1,108 @@
+import { createPublicKey, generateKeyPairSync, verify } from 'node:crypto';
+import {
+  ORG_QR_AUDIENCE,
+  ORG_QR_VERSION,
+  type OrgQrClaims,
+  OrgQrErrorCode,
+  orgQrPayload,
+  signOrgQr,
+  tokenFromPayload,
+  verifyOrgQr,
+} from './org-qr-jws';
+
+const ISS = 'https://sg.lanbridge.test';
+const { privateKey } = generateKeyPairSync('ed25519');
+const publicKey = createPublicKey(privateKey);
+const KEY = { kid: 'k1', privateKey };
+const NOW = 1_800_000_000;
+
+function claims(over: Partial<OrgQrClaims> = {}): OrgQrClaims {
+  return {
+    iss: ISS,
+    sub: '5b0e6a9e-8f5c-4a53-9a9e-2f1f8e0c1d11',
+    aud: ORG_QR_AUDIENCE,
+    name: 'Acme Ltd',
+    api: `${ISS}/t/acme`,
+    v: ORG_QR_VERSION,
+    iat: NOW,
+    exp: NOW + 3600,
+    jti: 'jti-1',
+    ...over,
+  };
+}
+
+const opts = { keyFor: (kid: string) => (kid === 'k1' ? publicKey : undefined), issuer: ISS, now: NOW + 10 };
+
+function codeOf(fn: () => unknown): string | undefined {
+  try {
+    fn();
+    return undefined;
+  } catch (err) {
+    return (err as { code?: string }).code;
+  }
+}
+
+function tamper(token: string, part: 0 | 1, value: object): string {
+  const parts = token.split('.');
+  parts[part] = Buffer.from(JSON.stringify(value)).toString('base64url');
+  return parts.join('.');
+}
+
+describe('org QR JWS', () => {
+  it('signs a compact EdDSA JWS that node:crypto verifies and verifyOrgQr accepts', () => {
+    const token = signOrgQr(claims(), KEY);
+    const [h, p, s] = token.split('.');
+    expect(JSON.parse(Buffer.from(h, 'base64url').toString())).toEqual({ alg: 'EdDSA', kid: 'k1', typ: 'org-qr+jwt' });
+    expect(verify(null, Buffer.from(`${h}.${p}`), publicKey, Buffer.from(s, 'base64url'))).toBe(true);
+    expect(verifyOrgQr(token, opts)).toEqual(claims());
+  });
+
+  it('round-trips through the QR payload', () => {
+    const token = signOrgQr(claims(), KEY);
+    const payload = orgQrPayload(ISS, token);
+    expect(payload.startsWith(`${ISS}/o#`)).toBe(true);
+    expect(tokenFromPayload(payload)).toBe(token);
+    expect(tokenFromPayload(token)).toBe(token);
+  });
+
+  it('refuses each kind of bad token with its code', () => {
+    const token = signOrgQr(claims(), KEY);
+    const other = generateKeyPairSync('ed25519').privateKey;
+    expect(codeOf(() => verifyOrgQr('a.b', opts))).toBe(OrgQrErrorCode.MALFORMED);
+    expect(codeOf(() => verifyOrgQr('x'.repeat(5000), opts))).toBe(OrgQrErrorCode.MALFORMED);
+    expect(codeOf(() => verifyOrgQr('@@.@@.@@', opts))).toBe(OrgQrErrorCode.MALFORMED);
+    expect(codeOf(() => verifyOrgQr(tamper(token, 0, { alg: 'none', kid: 'k1', typ: 'org-qr+jwt' }), opts))).toBe(
+      OrgQrErrorCode.UNSUPPORTED,
+    );
+    expect(codeOf(() => verifyOrgQr(tamper(token, 0, { alg: 'EdDSA', kid: 'k1', typ: 'JWT' }), opts))).toBe(
+      OrgQrErrorCode.UNSUPPORTED,
+    );
+    expect(codeOf(() => verifyOrgQr(signOrgQr(claims(), { kid: 'k2', privateKey: other }), opts))).toBe(
+      OrgQrErrorCode.UNKNOWN_KEY,
+    );
+    expect(codeOf(() => verifyOrgQr(signOrgQr(claims(), { kid: 'k1', privateKey: other }), opts))).toBe(
+      OrgQrErrorCode.BAD_SIGNATURE,
+    );
+    expect(codeOf(() => verifyOrgQr(tamper(token, 1, { ...claims(), name: 'Evil Corp' }), opts))).toBe(
+      OrgQrErrorCode.BAD_SIGNATURE,
+    );
+    expect(codeOf(() => verifyOrgQr(signOrgQr(claims({ iss: 'https://evil.test' }), KEY), opts))).toBe(
+      OrgQrErrorCode.WRONG_ISSUER,
+    );
+    expect(codeOf(() => verifyOrgQr(signOrgQr(claims({ aud: 'other' }), KEY), opts))).toBe(OrgQrErrorCode.WRONG_ISSUER);
+    expect(codeOf(() => verifyOrgQr(signOrgQr(claims({ v: 99 }), KEY), opts))).toBe(OrgQrErrorCode.UNSUPPORTED_VERSION);
+    expect(codeOf(() => verifyOrgQr(token, { ...opts, now: NOW + 3600 + 61 }))).toBe(OrgQrErrorCode.EXPIRED);
+    expect(codeOf(() => verifyOrgQr(token, { ...opts, now: NOW - 61 }))).toBe(OrgQrErrorCode.NOT_YET_VALID);
+    const missing: Record<string, unknown> = { ...claims() };
+    delete missing.jti;
+    expect(codeOf(() => verifyOrgQr(signOrgQr(missing as unknown as OrgQrClaims, KEY), opts))).toBe(
+      OrgQrErrorCode.MALFORMED,
+    );
+  });
+
+  it('tolerates clock skew up to 60 s', () => {
+    const token = signOrgQr(claims(), KEY);
+    expect(verifyOrgQr(token, { ...opts, now: NOW + 3600 + 59 }).jti).toBe('jti-1');
+    expect(verifyOrgQr(token, { ...opts, now: NOW - 59 }).jti).toBe('jti-1');
+  });
+});

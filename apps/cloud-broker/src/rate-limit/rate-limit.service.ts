@@ -1,0 +1,96 @@
+import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import type { Logger } from '@lanbridge/logging';
+import { Redis } from 'ioredis';
+import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import { AccountsError, AccountsErrorCode } from '../accounts/accounts-error';
+import { BROKER_CONFIG, BROKER_LOGGER, type BrokerConfig } from '../config/broker.config';
+
+export interface LimitSpec {
+  /** Attempts allowed per window. */
+  readonly points: number;
+  readonly windowS: number;
+  /** Once spent, refuse for this long (default: the rest of the window). */
+  readonly blockS?: number;
+}
+
+/** One named bucket family, e.g. failed sign-ins per account. */
+export class Limit {
+  constructor(
+    private readonly limiter: RateLimiterAbstract,
+    private readonly points: number,
+    private readonly what: string,
+  ) {}
+
+  /** Refuses (429 TOO_MANY_ATTEMPTS) when `key` has nothing left; spends nothing. */
+  async check(key: string): Promise<void> {
+    const res = await this.limiter.get(key);
+    if (res && res.consumedPoints >= this.points) throw this.tooMany(res);
+  }
+
+  /** Spends one point; refuses with 429 when nothing was left. */
+  async consume(key: string): Promise<void> {
+    try {
+      await this.limiter.consume(key);
+    } catch (err) {
+      if (err instanceof RateLimiterRes) throw this.tooMany(err);
+      throw err;
+    }
+  }
+
+  /** Spends one point without refusing (records a failure). */
+  async penalize(key: string): Promise<void> {
+    try {
+      await this.limiter.consume(key);
+    } catch (err) {
+      if (!(err instanceof RateLimiterRes)) throw err;
+    }
+  }
+
+  async reset(key: string): Promise<void> {
+    await this.limiter.delete(key);
+  }
+
+  private tooMany(res: RateLimiterRes): AccountsError {
+    const retryAfterS = Math.max(1, Math.ceil(res.msBeforeNext / 1000));
+    return new AccountsError(AccountsErrorCode.TOO_MANY_ATTEMPTS, `too many ${this.what}; retry in ${retryAfterS} s`, {
+      retryAfterS,
+    });
+  }
+}
+
+/**
+ * Brute-force and abuse limits. Counters live in Redis when REDIS_URL is set (shared by every
+ * broker replica), in this process otherwise (the embedded single-node default).
+ */
+@Injectable()
+export class RateLimitService implements OnApplicationShutdown {
+  private readonly redis: Redis | undefined;
+  private readonly prefix: string;
+
+  constructor(@Inject(BROKER_CONFIG) config: BrokerConfig, @Inject(BROKER_LOGGER) logger: Logger) {
+    const log = logger.child({ component: 'rate-limit' });
+    // The schema name keeps brokers of different databases (and parallel test runs) apart.
+    this.prefix = `lb:rl:${config.database.schema}`;
+    if (config.redisUrl) {
+      this.redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 2, lazyConnect: false });
+      this.redis.on('error', (err: Error) => log.warn({ err: err.message }, 'redis error'));
+    }
+  }
+
+  limit(name: string, spec: LimitSpec, what: string): Limit {
+    const opts = {
+      keyPrefix: `${this.prefix}:${name}`,
+      points: spec.points,
+      duration: spec.windowS,
+      blockDuration: spec.blockS ?? 0,
+    };
+    const limiter = this.redis
+      ? new RateLimiterRedis({ ...opts, storeClient: this.redis, insuranceLimiter: new RateLimiterMemory(opts) })
+      : new RateLimiterMemory(opts);
+    return new Limit(limiter, spec.points, what);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.redis) await this.redis.quit().catch(() => undefined);
+  }
+}
