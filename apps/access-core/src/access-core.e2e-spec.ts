@@ -76,7 +76,11 @@ describe('access-core over HTTP against PostgreSQL', () => {
       { column_name: 'updated_at', data_type: 'timestamp with time zone' },
     ]);
     const done = await pg.query<{ name: string }>(`SELECT name FROM "${schema}".migrations`);
-    expect(done.rows.map((r) => r.name)).toEqual(['CreateSiteSetting1767225600000']);
+    expect(done.rows.map((r) => r.name)).toEqual([
+      'CreateSiteSetting1767225600000',
+      'CreateAccessDomain1767312000000',
+      'CreateAuthSession1767398400000',
+    ]);
   });
 
   it('serves system info with the seeded name and the caller’s request id', async () => {
@@ -214,11 +218,20 @@ describe('access-core migrations', () => {
     const config = loadAccessCoreConfig({ DATABASE_URL: PG_URL, DATABASE_SCHEMA: schema });
     const ds = await openDatabase(config, createLogger('t', { level: 'silent' }));
     try {
-      const exists = async (): Promise<boolean> =>
-        (await pg.query(`SELECT to_regclass($1) AS t`, [`"${schema}".site_setting`])).rows[0].t !== null;
-      expect(await exists()).toBe(true);
+      const exists = async (table: string): Promise<boolean> =>
+        (await pg.query(`SELECT to_regclass($1) AS t`, [`"${schema}".${table}`])).rows[0].t !== null;
+      const tables = ['site_setting', 'device', 'access_event', 'auth_session'];
+      for (const t of tables) expect(await exists(t)).toBe(true);
+      // Newest first, each migration's down undoes exactly its up.
       await ds.undoLastMigration({ transaction: 'each' });
-      expect(await exists()).toBe(false);
+      expect(await exists('auth_session')).toBe(false);
+      expect(await exists('device')).toBe(true);
+      await ds.undoLastMigration({ transaction: 'each' });
+      expect(await exists('device')).toBe(false);
+      expect(await exists('access_event')).toBe(false);
+      expect(await exists('site_setting')).toBe(true);
+      await ds.undoLastMigration({ transaction: 'each' });
+      expect(await exists('site_setting')).toBe(false);
     } finally {
       await ds.destroy();
       await pg.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);

@@ -12,10 +12,15 @@ import { PinoNestLogger } from './http/pino-nest.logger';
 import { requestIdMiddleware } from './http/request-id.middleware';
 import { createValidationPipe } from './http/validation.pipe';
 import { ACCESS_CORE_VERSION } from './version';
+import { UPLOAD_ROUTES, uploadBodyParser } from './mobile/upload-body-parser';
+import { serveOpenApi } from './openapi/openapi';
+import { Clock } from './system/clock';
 
 export interface StartAccessCoreOptions {
   /** Root logger; defaults to a pino logger at LOG_LEVEL. */
   readonly logger?: Logger;
+  /** Time source for every module (tests pass a movable clock); defaults to the wall clock. */
+  readonly clock?: Clock;
 }
 
 export interface RunningAccessCore {
@@ -24,6 +29,8 @@ export interface RunningAccessCore {
   readonly port: number;
   /** Stops accepting requests, closes open connections and the database. Idempotent. */
   close(): Promise<void>;
+  /** A provider of the running app (in-process tests drive services with it). */
+  get<T>(token: abstract new (...args: never[]) => T): T;
 }
 
 function baseUrl(host: string, port: number): string {
@@ -42,22 +49,27 @@ export async function startAccessCore(
   const config = loadAccessCoreConfig(env);
   const logger = opts.logger ?? createLogger('access-core', { level: config.LOG_LEVEL });
 
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, logger), {
-    logger: new PinoNestLogger(logger.child({ component: 'nest' })),
-    abortOnError: false,
-    forceCloseConnections: true,
-    bodyParser: false,
-  });
+  const app = await NestFactory.create<NestExpressApplication>(
+    AppModule.forRoot(config, logger, opts.clock ?? new Clock()),
+    {
+      logger: new PinoNestLogger(logger.child({ component: 'nest' })),
+      abortOnError: false,
+      forceCloseConnections: true,
+      bodyParser: false,
+    },
+  );
   try {
     // Only the local edge connector (or a reverse proxy on the same host) may assert the
     // original client address and scheme.
     app.set('trust proxy', 'loopback');
     app.disable('x-powered-by');
     app.use(requestIdMiddleware(logger.child({ component: 'http' })));
+    app.use(UPLOAD_ROUTES, uploadBodyParser(config.MOBILE_PHOTO_MAX_BYTES));
     app.useBodyParser('json', { limit: JSON_BODY_LIMIT });
     app.use(bodyErrorTranslator());
     app.useGlobalPipes(createValidationPipe());
     app.useGlobalFilters(new AllExceptionsFilter(app.get(HttpAdapterHost), logger.child({ component: 'errors' })));
+    serveOpenApi(app);
     await app.listen(config.ACCESS_CORE_PORT, config.ACCESS_CORE_HOST);
   } catch (err) {
     await app.close().catch((closeErr: unknown) => logger.warn({ err: closeErr }, 'cleanup after failed start failed'));
@@ -72,6 +84,7 @@ export async function startAccessCore(
   return {
     url,
     port,
+    get: (token) => app.get(token, { strict: false }),
     close(): Promise<void> {
       closing ??= (async () => {
         logger.info('access-core stopping');

@@ -11,6 +11,23 @@ describe('loadAccessCoreConfig', () => {
       ACCESS_CORE_DATA_DIR: '.data/access-core',
       SITE_NAME: 'Lanbridge site',
       LOG_LEVEL: 'info',
+      ACCESS_CORE_ADMIN_PASSWORD: undefined,
+      NODE_ENV: 'development',
+      AUTH_ACCESS_TOKEN_TTL_SECONDS: 900,
+      AUTH_REFRESH_TOKEN_TTL_DAYS: 30,
+      AUTH_LOGIN_WINDOW_SECONDS: 900,
+      AUTH_LOGIN_MAX_PER_IP: 30,
+      AUTH_LOGIN_MAX_PER_ACCOUNT: 5,
+      MOBILE_COMMAND_WAIT_MS: 10000,
+      MOBILE_PHOTO_MAX_BYTES: 1048576,
+      DATA_ENCRYPTION_KEY: undefined,
+      DATA_ENCRYPTION_OLD_KEYS: [],
+      DEVICE_OFFLINE_AFTER_MS: undefined,
+      PUSH_AUTO_ENROLL: true,
+      PUSH_CHECK_TOKEN: false,
+      PUSH_ERROR_DELAY_SEC: 30,
+      PUSH_MAX_BODY_BYTES: 1048576,
+      PUSH_REQUEST_DELAY_SEC: 5,
     });
   });
 

@@ -4,10 +4,13 @@ import { DataSource, type DataSourceOptions } from 'typeorm';
 import { PGliteDriver } from 'typeorm-pglite';
 import type { Logger } from '@lanbridge/logging';
 import type { AccessCoreConfig } from '../config/access-core.config';
+import { cipherFromConfig } from '../crypto/cipher-from-config';
+import { installFieldCipher } from '../crypto/field-cipher';
+import { DOMAIN_ENTITIES } from '../domain/domain-entities';
 import { ACCESS_CORE_MIGRATIONS } from './migrations';
 import { SiteSettingEntity } from './site-setting.entity';
 
-export const ACCESS_CORE_ENTITIES = [SiteSettingEntity];
+export const ACCESS_CORE_ENTITIES = [SiteSettingEntity, ...DOMAIN_ENTITIES];
 
 export type DatabaseKind = 'postgres' | 'pglite';
 
@@ -48,6 +51,10 @@ function dataSourceOptions(config: AccessCoreConfig, logger: Logger): DataSource
  * the pool is closed before the error propagates, so a failed boot leaves nothing running.
  */
 export async function openDatabase(config: AccessCoreConfig, logger: Logger): Promise<DataSource> {
+  // Encrypted columns' transformers need the keys before the first row is read.
+  installFieldCipher(cipherFromConfig(config));
+  if (!config.DATA_ENCRYPTION_KEY)
+    logger.warn('DATA_ENCRYPTION_KEY is not set: personal data is sealed with the public development key');
   const dataSource = new DataSource(dataSourceOptions(config, logger));
   await dataSource.initialize();
   try {

@@ -83,7 +83,11 @@ describe('access-core on embedded PGlite (built app)', () => {
     running = await startBuilt(path.join(dataDir, 'db'), 'Embedded site');
     expect(running.lines.find((l) => l.msg === 'database ready')).toMatchObject({
       kind: 'pglite',
-      migrations: ['CreateSiteSetting1767225600000'],
+      migrations: [
+        'CreateSiteSetting1767225600000',
+        'CreateAccessDomain1767312000000',
+        'CreateAuthSession1767398400000',
+      ],
     });
     expect((await fetch(`${running.url}/readyz`)).status).toBe(200);
     const info = (await (await fetch(`${running.url}/api/v1/system/info`)).json()) as Record<string, unknown>;

@@ -17,6 +17,26 @@ export const AccessCoreErrorCode = {
   UNSUPPORTED_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
   /** A dependency (the database) is not reachable; retry later. */
   NOT_READY: 'NOT_READY',
+  /** No access token, or it is malformed, expired or revoked. */
+  UNAUTHENTICATED: 'UNAUTHENTICATED',
+  /** Wrong user name / personnel id or password. */
+  INVALID_CREDENTIALS: 'INVALID_CREDENTIALS',
+  /** The refresh token is unknown, expired, revoked or was already used. */
+  INVALID_REFRESH_TOKEN: 'INVALID_REFRESH_TOKEN',
+  /** The person exists but an administrator has not enabled App Login for them. */
+  APP_LOGIN_DISABLED: 'APP_LOGIN_DISABLED',
+  /** Signed in, but this role may not call this endpoint or touch this object. */
+  FORBIDDEN: 'FORBIDDEN',
+  /** Too many attempts; retry after the Retry-After header's seconds. */
+  RATE_LIMITED: 'RATE_LIMITED',
+  /** The request conflicts with the current state (duplicate, already done). */
+  CONFLICT: 'CONFLICT',
+  /** The command's device is not polling, so it cannot be reached now. */
+  DEVICE_OFFLINE: 'DEVICE_OFFLINE',
+  /** No outgoing mail server is configured on this site. */
+  MAIL_NOT_CONFIGURED: 'MAIL_NOT_CONFIGURED',
+  /** The configured mail server refused or could not be reached. */
+  MAIL_SEND_FAILED: 'MAIL_SEND_FAILED',
   /** A bug or unexpected condition; details are logged with the requestId, never returned. */
   INTERNAL: 'INTERNAL',
 } as const;
@@ -31,6 +51,16 @@ export const ACCESS_CORE_ERROR_STATUS: { readonly [K in AccessCoreErrorCode]: nu
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   NOT_READY: 503,
+  UNAUTHENTICATED: 401,
+  INVALID_CREDENTIALS: 401,
+  INVALID_REFRESH_TOKEN: 401,
+  APP_LOGIN_DISABLED: 403,
+  FORBIDDEN: 403,
+  RATE_LIMITED: 429,
+  CONFLICT: 409,
+  DEVICE_OFFLINE: 409,
+  MAIL_NOT_CONFIGURED: 409,
+  MAIL_SEND_FAILED: 502,
   INTERNAL: 500,
 };
 

@@ -1,0 +1,68 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { EventEmitter } from 'node:events';
+import type { Logger } from '@lanbridge/logging';
+import { ROOT_LOGGER } from '../config/config.tokens';
+import type { AccessEventEntity, AlarmEntity } from '../domain/access-event.entity';
+import type { DeviceCommandEntity } from '../domain/device-command.entity';
+import type { DeviceEntity } from '../domain/device.entity';
+import type { DoorEntity } from '../domain/door.entity';
+import type { LockdownGroupEntity } from '../domain/lockdown-group.entity';
+
+/** Payloads of the in-process domain events, by name. */
+export interface DomainEventMap {
+  /** A new access event was stored (rtlog, ATTLOG, or synthetic). */
+  'event.created': { event: AccessEventEntity; device: DeviceEntity | null };
+  /** An exception/alarm-level event raised an Alarm row. */
+  'alarm.created': { alarm: AlarmEntity; event: AccessEventEntity; device: DeviceEntity | null };
+  /** A device went online or offline (or re-registered). */
+  'device.status': { device: DeviceEntity; online: boolean; reason: 'poll' | 'registry' | 'timeout' };
+  /**
+   * A terminal (re)started a session: `handshake` (power-on, reconnect after errors) or
+   * `registered`. Device-side volatile state (remote lock) may be lost: re-apply it.
+   */
+  'device.session': { device: DeviceEntity; kind: 'handshake' | 'registered' };
+  /** A door's state changed (rtstate, lockdown, normal-open). */
+  'door.state': { door: DoorEntity; device: DeviceEntity };
+  /** A command was acknowledged or failed. */
+  'command.result': { command: DeviceCommandEntity };
+  /** A lockdown group was activated or cancelled. */
+  'lockdown.changed': { group: LockdownGroupEntity };
+}
+export type DomainEventName = keyof DomainEventMap;
+
+/**
+ * In-process event bus. Listeners run synchronously in emit order; a listener that throws is
+ * isolated (logged, never breaks the emitter or other listeners). Async listeners
+ * must handle their own rejections.
+ */
+@Injectable()
+export class DomainEvents {
+  // Synchronous EventEmitter rather than an rxjs Subject: listeners see events in order and
+  // nothing is buffered for slow consumers (the WebSocket layer does its own buffering).
+  private readonly emitter = new EventEmitter();
+  private readonly log: Logger;
+
+  constructor(@Inject(ROOT_LOGGER) root: Logger) {
+    this.log = root.child({ component: 'domain-events' });
+    this.emitter.setMaxListeners(100);
+  }
+
+  /** Subscribes; returns the unsubscribe function. */
+  on<K extends DomainEventName>(name: K, listener: (payload: DomainEventMap[K]) => void): () => void {
+    const wrapped = (payload: DomainEventMap[K]): void => {
+      try {
+        listener(payload);
+      } catch (err) {
+        this.log.error({ err, event: name }, 'domain event listener failed');
+      }
+    };
+    this.emitter.on(name, wrapped);
+    return () => {
+      this.emitter.off(name, wrapped);
+    };
+  }
+
+  emit<K extends DomainEventName>(name: K, payload: DomainEventMap[K]): void {
+    this.emitter.emit(name, payload);
+  }
+}

@@ -1,0 +1,57 @@
+import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import type { Logger } from '@lanbridge/logging';
+import { ROOT_LOGGER } from '../config/config.tokens';
+import { DomainEvents } from '../events/domain-events';
+import { StreamHub } from '../realtime/stream.hub';
+import { AlarmsService } from './alarms.service';
+
+/** Forwards alarms and device status from the domain bus to administrators on the stream. */
+@Injectable()
+export class LiveFeedService implements OnModuleInit, OnModuleDestroy {
+  private readonly logger: Logger;
+  private readonly unsubscribe: (() => void)[] = [];
+
+  constructor(
+    private readonly events: DomainEvents,
+    private readonly hub: StreamHub,
+    private readonly alarms: AlarmsService,
+    @Inject(ROOT_LOGGER) root: Logger,
+  ) {
+    this.logger = root.child({ component: 'live-feed' });
+  }
+
+  onModuleInit(): void {
+    this.unsubscribe.push(
+      this.events.on('alarm.created', ({ alarm, event }) => {
+        if (this.hub.size === 0) return;
+        this.alarms
+          .viewOf(alarm, event)
+          .then((data) => {
+            if (data) this.hub.publish({ roles: ['admin'] }, { type: 'alarm', data });
+          })
+          .catch((err: unknown) => this.logger.error({ err, alarmId: alarm.id }, 'alarm not forwarded'));
+      }),
+      this.events.on('device.status', ({ device, online, reason }) => {
+        this.hub.publish(
+          { roles: ['admin'] },
+          {
+            type: 'device-status',
+            data: {
+              deviceId: device.id,
+              sn: device.sn,
+              name: device.alias,
+              areaId: device.areaId,
+              online,
+              reason,
+              lastSeenAt: device.lastSeenAt?.toISOString() ?? null,
+            },
+          },
+        );
+      }),
+    );
+  }
+
+  onModuleDestroy(): void {
+    for (const u of this.unsubscribe.splice(0)) u();
+  }
+}

@@ -1,0 +1,163 @@
+import { Injectable } from '@nestjs/common';
+import { PasswordHasher } from '../auth/password-hasher';
+import type { ClientInfo, Principal } from '../auth/principal';
+import { TokenService } from '../auth/token.service';
+import type { PersonEntity } from '../domain/person.entity';
+import { PersonRepository } from '../domain/person.repository';
+import { AccessCoreErrorCode, AccessCoreException } from '../http/access-core.exception';
+import { Clock } from '../system/clock';
+import { SyncService } from '../terminals/sync.service';
+import { AuditService } from './audit.service';
+import type { CreatePersonDto, PersonListQueryDto, UpdatePersonDto } from './dto/people.dto';
+import { likePattern, pageWindow, type Page } from './pagination';
+import { personName } from './visits.service';
+
+export interface PersonView {
+  readonly id: string;
+  readonly pin: string;
+  readonly firstName: string;
+  readonly lastName: string;
+  readonly name: string;
+  readonly cardNo: string | null;
+  readonly department: string | null;
+  readonly email: string | null;
+  readonly appLoginEnabled: boolean;
+  readonly passwordSet: boolean;
+  readonly guardianIds: string[];
+  readonly createdAt: string;
+}
+
+@Injectable()
+export class PeopleService {
+  constructor(
+    private readonly people: PersonRepository,
+    private readonly hasher: PasswordHasher,
+    private readonly tokens: TokenService,
+    private readonly sync: SyncService,
+    private readonly audit: AuditService,
+    private readonly clock: Clock,
+  ) {}
+
+  async create(dto: CreatePersonDto, who: Principal, client: ClientInfo): Promise<PersonView> {
+    if (await this.people.findByPin(dto.pin)) {
+      throw new AccessCoreException(AccessCoreErrorCode.CONFLICT, `personnel id ${dto.pin} is taken`);
+    }
+    const hash = dto.password ? await this.hasher.hash(dto.password) : null;
+    const person = await this.people.orm.save(
+      this.people.orm.create({
+        pin: dto.pin,
+        firstName: dto.firstName,
+        lastName: dto.lastName ?? '',
+        cardNo: dto.cardNo ?? null,
+        email: dto.email ?? null,
+        departmentId: dto.department ? await this.departmentId(dto.department) : null,
+        appLoginEnabled: dto.appLoginEnabled ?? false,
+        passwordHash: hash,
+        selfServicePasswordHash: dto.password ? await this.hasher.hash(dto.password) : null,
+      }),
+    );
+    await this.sync.pushPerson(person.id);
+    await this.audit.record(who, client, 'person.create', `person:${person.pin}`, {
+      appLoginEnabled: person.appLoginEnabled,
+    });
+    return this.view(person);
+  }
+
+  async list(q: PersonListQueryDto): Promise<Page<PersonView>> {
+    const { page, pageSize, skip, take } = pageWindow(q);
+    const qb = this.people.orm.createQueryBuilder('p');
+    if (q.q) {
+      qb.where("(p.pin ILIKE :q OR (p.first_name || ' ' || p.last_name) ILIKE :q)", { q: likePattern(q.q) });
+    }
+    const [rows, total] = await qb
+      .orderBy('p.pin', q.order === 'desc' ? 'DESC' : 'ASC')
+      .skip(skip)
+      .take(take)
+      .getManyAndCount();
+    return { items: await Promise.all(rows.map((p) => this.view(p))), page, pageSize, total };
+  }
+
+  async get(id: string): Promise<PersonView> {
+    return this.view(await this.require(id));
+  }
+
+  async update(id: string, dto: UpdatePersonDto, who: Principal, client: ClientInfo): Promise<PersonView> {
+    const person = await this.require(id);
+    if (dto.firstName !== undefined) person.firstName = dto.firstName;
+    if (dto.lastName !== undefined) person.lastName = dto.lastName;
+    if (dto.cardNo !== undefined) person.cardNo = dto.cardNo;
+    if (dto.department !== undefined) person.departmentId = await this.departmentId(dto.department);
+    if (dto.password !== undefined) {
+      person.passwordHash = await this.hasher.hash(dto.password);
+      person.selfServicePasswordHash = await this.hasher.hash(dto.password);
+    }
+    person.updatedAt = this.clock.now();
+    await this.people.orm.save(person);
+    if (dto.password !== undefined) await this.tokens.revokeSubject('personnel', id);
+    await this.sync.pushPerson(id);
+    const changed = Object.keys(dto).filter((k) => k !== 'password');
+    await this.audit.record(who, client, 'person.update', `person:${person.pin}`, {
+      fields: dto.password !== undefined ? [...changed, 'password'] : changed,
+    });
+    return this.view(person);
+  }
+
+  async setAppLogin(id: string, enabled: boolean, who: Principal, client: ClientInfo): Promise<PersonView> {
+    const person = await this.require(id);
+    await this.people.orm.update({ id }, { appLoginEnabled: enabled, updatedAt: this.clock.now() });
+    if (!enabled) await this.tokens.revokeSubject('personnel', id);
+    await this.audit.record(
+      who,
+      client,
+      enabled ? 'person.app-login.enable' : 'person.app-login.disable',
+      `person:${person.pin}`,
+    );
+    return this.get(id);
+  }
+
+  async addGuardian(id: string, guardianPin: string, who: Principal, client: ClientInfo): Promise<PersonView> {
+    const person = await this.require(id);
+    const guardian = await this.people.findByPin(guardianPin);
+    if (!guardian)
+      throw new AccessCoreException(AccessCoreErrorCode.NOT_FOUND, `no person with personnel id ${guardianPin}`);
+    if (guardian.id === id)
+      throw new AccessCoreException(AccessCoreErrorCode.CONFLICT, 'a person cannot be their own guardian');
+    await this.people.addGuardian(guardian.id, id);
+    await this.audit.record(who, client, 'person.guardian.add', `person:${person.pin}`, { guardian: guardianPin });
+    return this.get(id);
+  }
+
+  private async require(id: string): Promise<PersonEntity> {
+    const p = await this.people.findById(id);
+    if (!p) throw new AccessCoreException(AccessCoreErrorCode.NOT_FOUND, `no person ${id}`);
+    return p;
+  }
+
+  private async departmentId(name: string): Promise<string> {
+    const code = name.toLowerCase();
+    await this.people.departments.createQueryBuilder().insert().values({ code, name }).orIgnore().execute();
+    const dept = await this.people.departments.findOneByOrFail({ code });
+    return dept.id;
+  }
+
+  private async view(p: PersonEntity): Promise<PersonView> {
+    const [dept, guardianIds] = await Promise.all([
+      p.departmentId ? this.people.departments.findOneBy({ id: p.departmentId }) : null,
+      this.people.guardianIdsOf(p.id),
+    ]);
+    return {
+      id: p.id,
+      pin: p.pin,
+      firstName: p.firstName,
+      lastName: p.lastName,
+      name: personName(p),
+      cardNo: p.cardNo,
+      department: dept?.name ?? null,
+      email: p.email,
+      appLoginEnabled: p.appLoginEnabled,
+      passwordSet: p.passwordHash !== null,
+      guardianIds,
+      createdAt: p.createdAt.toISOString(),
+    };
+  }
+}

@@ -1,0 +1,32 @@
+/** Outgoing mail server as stored (the password sealed with the field cipher). */
+export interface MailServerSettings {
+  readonly host: string;
+  readonly port: number;
+  /** true: TLS from the first byte (port 465); false: plain, upgraded by STARTTLS when offered. */
+  readonly secure: boolean;
+  readonly user: string | null;
+  readonly password: string | null;
+  /** Sender address, e.g. "Front desk <desk@example.com>". */
+  readonly from: string;
+}
+
+/** What the API returns: never the password, only whether one is set. */
+export interface MailServerView {
+  readonly configured: boolean;
+  readonly host: string | null;
+  readonly port: number | null;
+  readonly secure: boolean;
+  readonly user: string | null;
+  readonly passwordSet: boolean;
+  readonly from: string | null;
+  readonly updatedAt: string | null;
+}
+
+export interface CloudSettings {
+  /** Push alarms and messages to the app through the cloud (also in the background). */
+  readonly pushToApp: boolean;
+  /** Push device name, status, firmware and event logs to the cloud. */
+  readonly pushDataToCloud: boolean;
+  /** The broker this site's connector dials, e.g. wss://broker.example.com. */
+  readonly brokerUri: string | null;
+}

@@ -1,0 +1,510 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Logger } from '@lanbridge/logging';
+import type { AccessCoreConfig } from '../config/access-core.config';
+import { ACCESS_CORE_CONFIG, ROOT_LOGGER } from '../config/config.tokens';
+import type { DeviceEntity, DeviceProtocol } from '../domain/device.entity';
+import { DeviceRepository, DoorRepository } from '../domain/device.repository';
+import type { DoorSensorState } from '../domain/door.entity';
+import { DomainEvents } from '../events/domain-events';
+import { EventIngestService, type IncomingEvent } from '../events/event-ingest.service';
+import { DeviceCommandService } from './device-command.service';
+import { DeviceSessionService } from './device-session.service';
+import {
+  ControlOp,
+  KeyValues,
+  commandLine,
+  controlDevice,
+  cookieValue,
+  encodePushTime,
+  normalizeCardNo,
+  parseCommaText,
+  parseDeviceCmdResults,
+  parseDeviceTime,
+  parseRtstate,
+  parseTabRecord,
+  pushToken,
+  serverZone,
+  splitLines,
+} from './push-codec';
+import { RemoteVerificationService } from './remote-verification.service';
+import { SyncService } from './sync.service';
+
+/** One terminal request, already read (body as text). */
+export interface PushRequest {
+  readonly method: string;
+  /** Path below `/iclock/`, lower case, without `.aspx` (e.g. `cdata`). */
+  readonly endpoint: string;
+  readonly query: KeyValues;
+  readonly body: string;
+  readonly cookie: string | undefined;
+  readonly ip: string | undefined;
+}
+
+export interface PushReply {
+  readonly status: number;
+  readonly body: string;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+const SECURITY_PUSH_VERSION = '3.1.2';
+const ATTENDANCE_PUSH_VERSION = '2.4.1';
+const SN_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+/** How long a terminal waits for a remote-verification verdict before we answer TIMEOUT. */
+const REMOTE_VERIFY_TIMEOUT_MS = 5_000;
+
+const SENSOR_STATES: readonly DoorSensorState[] = ['none', 'closed', 'open', 'unknown'];
+
+/** A refusal: HTTP status, one log line with the reason, a short text body. */
+class PushRefusal extends Error {
+  constructor(
+    readonly status: number,
+    readonly reason: string,
+  ) {
+    super(reason);
+  }
+}
+
+function ok(body = 'OK', headers?: Record<string, string>): PushReply {
+  return headers ? { status: 200, body, headers } : { status: 200, body };
+}
+
+/**
+ * The server side of ZKTeco Security PUSH 3.1.2 (and the Attendance PUSH ATTLOG variant),
+ * reference §2–§4. Every request gets an answer; garbage is refused with the protocol's
+ * status (400 malformed, 401 unknown device / bad token, 406 registry refused, 413 too large)
+ * and one log line, and never touches other devices' state.
+ */
+@Injectable()
+export class PushService {
+  private readonly log: Logger;
+  /** querydata packets per (device, cmdid) until packidx == packcnt. */
+  private readonly queryPackets = new Map<string, number>();
+
+  constructor(
+    @Inject(ACCESS_CORE_CONFIG) private readonly config: AccessCoreConfig,
+    @Inject(ROOT_LOGGER) root: Logger,
+    private readonly sessions: DeviceSessionService,
+    private readonly commands: DeviceCommandService,
+    private readonly ingest: EventIngestService,
+    private readonly verification: RemoteVerificationService,
+    private readonly sync: SyncService,
+    private readonly devices: DeviceRepository,
+    private readonly doors: DoorRepository,
+    private readonly bus: DomainEvents,
+  ) {
+    this.log = root.child({ component: 'push' });
+  }
+
+  async handle(req: PushRequest): Promise<PushReply> {
+    try {
+      return await this.route(req);
+    } catch (err) {
+      if (err instanceof PushRefusal) return this.refuse(req, err.status, err.reason);
+      this.log.error({ err, endpoint: req.endpoint, sn: req.query.get('SN') }, 'terminal request failed');
+      return { status: 500, body: 'ERROR' };
+    }
+  }
+
+  /** The answer to a request that was not even read (too large, aborted). */
+  refuse(req: Pick<PushRequest, 'endpoint' | 'query' | 'ip' | 'method'>, status: number, reason: string): PushReply {
+    this.log.warn(
+      { status, reason, endpoint: req.endpoint, method: req.method, sn: req.query.get('SN')?.slice(0, 64), ip: req.ip },
+      'terminal request refused',
+    );
+    return { status, body: status === 401 ? 'UNAUTHORIZED' : `ERROR: ${reason}` };
+  }
+
+  private async route(req: PushRequest): Promise<PushReply> {
+    const get = req.method === 'GET';
+    const post = req.method === 'POST';
+    switch (req.endpoint) {
+      case 'cdata':
+        if (get) return this.handshake(req);
+        if (post) return this.upload(req);
+        break;
+      case 'registry':
+        if (post) return this.registry(req);
+        break;
+      case 'push':
+        if (post || get) return this.pushConfig(req);
+        break;
+      case 'getrequest':
+        if (get) return this.getRequest(req);
+        break;
+      case 'ping':
+        if (get || post) {
+          await this.requireDevice(req);
+          return ok();
+        }
+        break;
+      case 'devicecmd':
+        if (post) return this.deviceCmd(req);
+        break;
+      case 'querydata':
+        if (post) return this.queryData(req);
+        break;
+      case 'rtdata':
+        if (get) return this.rtData(req);
+        break;
+      default:
+        throw new PushRefusal(404, `unknown endpoint /iclock/${req.endpoint.slice(0, 40)}`);
+    }
+    throw new PushRefusal(405, `${req.method} is not accepted on /iclock/${req.endpoint}`);
+  }
+
+  private sn(req: PushRequest): string {
+    const sn = req.query.get('SN')?.trim();
+    if (!sn) throw new PushRefusal(400, 'missing SN');
+    if (!SN_PATTERN.test(sn)) throw new PushRefusal(400, 'malformed SN');
+    return sn;
+  }
+
+  /** A known device, token-checked when PUSH_CHECK_TOKEN is on, marked seen. */
+  private async requireDevice(req: PushRequest): Promise<DeviceEntity> {
+    const sn = this.sn(req);
+    const device = await this.sessions.find(sn);
+    if (!device) throw new PushRefusal(401, 'unknown device');
+    if (this.config.PUSH_CHECK_TOKEN && device.registryCode && device.sessionId) {
+      const token = cookieValue(req.cookie, 'token');
+      if (token !== pushToken(device.registryCode, device.sn, device.sessionId)) {
+        throw new PushRefusal(401, 'bad or missing token cookie');
+      }
+    }
+    await this.sessions.seen(device);
+    return device;
+  }
+
+  private protocolOf(req: PushRequest): DeviceProtocol {
+    if (req.query.get('DeviceType')?.toLowerCase() === 'acc') return 'acc';
+    const major = Number((req.query.get('pushver') ?? '').split('.')[0]);
+    return Number.isFinite(major) && major >= 3 ? 'acc' : 'att';
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Handshake, registry, configuration (§2 steps 1–3, §4)
+  // -------------------------------------------------------------------------------------------
+
+  private async handshake(req: PushRequest): Promise<PushReply> {
+    const sn = this.sn(req);
+    const protocol = this.protocolOf(req);
+    let device = await this.sessions.find(sn);
+    if (protocol === 'att') {
+      // A provisioned device that never registered (no RegistryCode yet) enrols like a new one.
+      if (!device?.registryCode) {
+        // Attendance firmware has no registry step: the handshake enrols it.
+        const registered = await this.sessions.register(sn, req.query, 'att');
+        if (!registered) throw new PushRefusal(401, 'unknown device (auto-enrolment is off)');
+        device = registered.device;
+        if (registered.firstContact) this.syncInBackground(device);
+      } else {
+        device = await this.sessions.handshake(device, 'att');
+      }
+      return ok(this.attOptions(device));
+    }
+    if (!device) {
+      this.log.info({ sn, ip: req.ip }, 'handshake from an unknown device; it may register');
+      return ok();
+    }
+    if (!device.registryCode) {
+      // Provisioned in advance but never registered: asking it to register makes it report its
+      // doors and capabilities, and registration sends it the people and rights.
+      this.log.info({ sn, ip: req.ip }, 'handshake from a provisioned device that has not registered yet');
+      return ok();
+    }
+    device = await this.sessions.handshake(device, 'acc');
+    return ok(this.accConfig(device, true));
+  }
+
+  private async registry(req: PushRequest): Promise<PushReply> {
+    const sn = this.sn(req);
+    const info = parseCommaText(req.body);
+    const registered = await this.sessions.register(sn, info, 'acc');
+    if (!registered) throw new PushRefusal(406, 'registration of unknown devices is disabled');
+    const { device, firstContact } = registered;
+    if (firstContact) this.syncInBackground(device);
+    return ok(`RegistryCode=${device.registryCode ?? ''}`, {
+      'Set-Cookie': `JSESSIONID=${device.sessionId ?? ''}; Path=/iclock; HttpOnly`,
+    });
+  }
+
+  private async pushConfig(req: PushRequest): Promise<PushReply> {
+    const device = await this.requireDevice(req);
+    return ok(this.accConfig(device, false));
+  }
+
+  private accConfig(device: DeviceEntity, withRegistry: boolean): string {
+    const lines = [
+      ...(withRegistry ? ['registry=ok', `RegistryCode=${device.registryCode ?? ''}`] : []),
+      `ServerVersion=${SECURITY_PUSH_VERSION}`,
+      'ServerName=Lanbridge',
+      `PushProtVer=${SECURITY_PUSH_VERSION}`,
+      `PushVersion=${SECURITY_PUSH_VERSION}`,
+      `ErrorDelay=${this.config.PUSH_ERROR_DELAY_SEC}`,
+      `RequestDelay=${this.config.PUSH_REQUEST_DELAY_SEC}`,
+      'TransTimes=00:00;14:00',
+      'TransInterval=1',
+      'TransTables=User Transaction',
+      'Realtime=1',
+      `SessionID=${device.sessionId ?? ''}`,
+      'TimeoutSec=10',
+    ];
+    return lines.join('\n') + '\n';
+  }
+
+  private attOptions(device: DeviceEntity): string {
+    const offset = -new Date().getTimezoneOffset();
+    return (
+      [
+        `GET OPTION FROM: ${device.sn}`,
+        'ATTLOGStamp=None',
+        'OPERLOGStamp=9999',
+        'ATTPHOTOStamp=None',
+        `ErrorDelay=${this.config.PUSH_ERROR_DELAY_SEC}`,
+        `Delay=${this.config.PUSH_REQUEST_DELAY_SEC}`,
+        'TransTimes=00:00;14:05',
+        'TransInterval=1',
+        'TransFlag=TransData AttLog\tOpLog\tEnrollUser\tChgUser',
+        `TimeZone=${offset % 60 === 0 ? offset / 60 : offset}`,
+        'Realtime=1',
+        'Encrypt=None',
+        `ServerVer=${ATTENDANCE_PUSH_VERSION}`,
+        `PushProtVer=${ATTENDANCE_PUSH_VERSION}`,
+      ].join('\n') + '\n'
+    );
+  }
+
+  private syncInBackground(device: DeviceEntity): void {
+    this.sync.syncDevice(device.id).catch((err: unknown) => {
+      this.log.error({ err, sn: device.sn }, 'initial synchronisation of a new device failed');
+    });
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Steady state (§2 step 4, 5, 7, 8)
+  // -------------------------------------------------------------------------------------------
+
+  private async getRequest(req: PushRequest): Promise<PushReply> {
+    const device = await this.requireDevice(req);
+    const taken = await this.commands.takeForDevice(device.id, new Date());
+    if (taken.length === 0) return ok();
+    return ok(taken.map((c) => commandLine(c.cmdId, c.text)).join('\n') + '\n');
+  }
+
+  private async deviceCmd(req: PushRequest): Promise<PushReply> {
+    const device = await this.requireDevice(req);
+    const { results, bad } = parseDeviceCmdResults(req.body);
+    const id = req.query.get('ID');
+    const ret = req.query.int('Return');
+    if (id !== undefined && ret !== undefined) results.push({ id, returnCode: ret, cmd: req.query.get('CMD') ?? '' });
+    if (bad > 0) this.log.warn({ sn: device.sn, bad }, 'devicecmd lines without ID/Return ignored');
+    await this.commands.applyResults(
+      device.id,
+      results.map((r) => ({ cmdId: r.id, returnCode: r.returnCode })),
+      new Date(),
+    );
+    return ok();
+  }
+
+  private async queryData(req: PushRequest): Promise<PushReply> {
+    const device = await this.requireDevice(req);
+    const table = req.query.get('tablename')?.trim() || req.query.get('type')?.trim() || '';
+    if (!/^[A-Za-z0-9_]{1,40}$/.test(table)) throw new PushRefusal(400, 'querydata without a valid tablename');
+    const lines = splitLines(req.body);
+    if (req.query.get('type')?.toLowerCase() === 'options') await this.mergeOptions(device, parseCommaText(req.body));
+    const key = `${device.id}:${req.query.get('cmdid') ?? ''}`;
+    const packcnt = req.query.int('packcnt') ?? 1;
+    const packidx = req.query.int('packidx') ?? 1;
+    const soFar = (this.queryPackets.get(key) ?? 0) + lines.length;
+    if (packidx >= packcnt) {
+      this.queryPackets.delete(key);
+      this.log.info({ sn: device.sn, table, rows: soFar, cmdId: req.query.get('cmdid') }, 'query answer received');
+    } else {
+      if (this.queryPackets.size > 1_000) this.queryPackets.clear();
+      this.queryPackets.set(key, soFar);
+    }
+    return ok(`${table}=${req.query.int('count') ?? lines.length}`);
+  }
+
+  private async rtData(req: PushRequest): Promise<PushReply> {
+    await this.requireDevice(req);
+    if (req.query.get('type')?.toLowerCase() !== 'time') throw new PushRefusal(400, 'rtdata supports type=time only');
+    const now = new Date();
+    return ok(`DateTime=${encodePushTime(now)},ServerTZ=${serverZone(now)}`);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Uploads (§2 step 6, §2.9, §4)
+  // -------------------------------------------------------------------------------------------
+
+  private async upload(req: PushRequest): Promise<PushReply> {
+    const device = await this.requireDevice(req);
+    if (req.query.get('AuthType')?.toLowerCase() === 'device') return this.remoteVerify(device, req);
+    const table = req.query.get('table')?.trim() ?? '';
+    switch (table.toLowerCase()) {
+      case 'rtlog':
+        await this.rtlog(device, req.body);
+        return ok();
+      case 'rtstate':
+        await this.rtstate(device, req.body);
+        return ok();
+      case 'options':
+        await this.mergeOptions(device, parseCommaText(req.body));
+        return ok();
+      case 'tabledata': {
+        const name = req.query.get('tablename')?.trim() ?? '';
+        if (!/^[A-Za-z0-9_]{1,40}$/.test(name)) throw new PushRefusal(400, 'tabledata without a valid tablename');
+        const n = splitLines(req.body).length;
+        this.log.debug({ sn: device.sn, table: name, rows: n }, 'table data received (not stored)');
+        return ok(`${name}=${n}`);
+      }
+      case 'attlog':
+        return ok(`OK:${await this.attlog(device, req.body)}`);
+      case 'operlog':
+      case 'attphoto':
+        // Operation log and photos of attendance firmware: acknowledged, not stored.
+        return ok(`OK:${splitLines(req.body).length}`);
+      case '':
+        throw new PushRefusal(400, 'upload without table');
+      default:
+        throw new PushRefusal(400, `unknown table "${table.slice(0, 40)}"`);
+    }
+  }
+
+  private async rtlog(device: DeviceEntity, body: string): Promise<void> {
+    let bad = 0;
+    let stored = 0;
+    for (const line of splitLines(body)) {
+      const kv = parseTabRecord(line);
+      const code = kv.int('event');
+      const time = parseDeviceTime(kv.get('time'));
+      if (code === undefined || code < 0 || time === null) {
+        bad++;
+        continue;
+      }
+      const index = kv.int('index');
+      const door = kv.int('eventaddr');
+      const event: IncomingEvent = {
+        source: 'rtlog',
+        deviceIndex: index !== undefined && index >= 0 ? String(index) : null,
+        time,
+        code,
+        doorNo: door ?? null,
+        pin: kv.get('pin')?.slice(0, 64) ?? null,
+        cardNo: normalizeCardNo(kv.get('cardno')),
+        verifyType: kv.get('verifytype')?.slice(0, 32) || null,
+        inOut: kv.int('inoutstatus') ?? null,
+        raw: line.slice(0, 2_000),
+      };
+      if (await this.ingest.record(device, device.sn, event)) stored++;
+    }
+    if (bad > 0) this.log.warn({ sn: device.sn, bad, stored }, 'rtlog lines without a valid event/time ignored');
+  }
+
+  private async rtstate(device: DeviceEntity, body: string): Promise<void> {
+    const lines = splitLines(body);
+    const last = lines.length > 0 ? parseRtstate(parseTabRecord(lines[lines.length - 1]), device.doorCount) : null;
+    if (!last) {
+      if (lines.length > 0) this.log.warn({ sn: device.sn }, 'rtstate line unreadable; ignored');
+      return;
+    }
+    // Only the newest state matters; earlier lines of the batch are history.
+    const now = new Date();
+    for (const door of await this.doors.byDevice(device.id)) {
+      const bits = last[door.doorNo - 1];
+      if (!bits) continue;
+      const sensorState = SENSOR_STATES[bits.sensor] ?? 'unknown';
+      if (door.sensorState === sensorState && door.relayOpen === bits.relayOpen && door.alarmState === bits.alarm)
+        continue;
+      door.sensorState = sensorState;
+      door.relayOpen = bits.relayOpen;
+      door.alarmState = bits.alarm;
+      door.stateUpdatedAt = now;
+      await this.doors.orm.update(
+        { id: door.id },
+        { sensorState, relayOpen: bits.relayOpen, alarmState: bits.alarm, stateUpdatedAt: now },
+      );
+      this.bus.emit('door.state', { door, device });
+    }
+  }
+
+  /** ATTLOG punches (§4): `PIN\tYYYY-MM-DD hh:mm:ss\tStatus\tVerify\t…`. Returns the lines taken. */
+  private async attlog(device: DeviceEntity, body: string): Promise<number> {
+    const lines = splitLines(body);
+    let bad = 0;
+    for (const line of lines) {
+      const [pin = '', timeText, status, verify] = line.split('\t').map((f) => f.trim());
+      const time = parseDeviceTime(timeText);
+      if (!pin || time === null) {
+        bad++;
+        continue;
+      }
+      const statusNo = Number(status);
+      await this.ingest.record(device, device.sn, {
+        source: 'attlog',
+        // ATTLOG has no record index; a punch is identified by (pin, time). The key is negative
+        // so it can never meet a real rtlog index of the same device.
+        deviceIndex: attlogKey(pin, time),
+        time,
+        code: 0,
+        doorNo: 1,
+        pin: pin.slice(0, 64),
+        cardNo: null,
+        verifyType: verify?.slice(0, 32) || null,
+        inOut: statusNo === 0 || statusNo === 1 ? statusNo : 2,
+        raw: line.slice(0, 2_000),
+      });
+    }
+    if (bad > 0) this.log.warn({ sn: device.sn, bad }, 'ATTLOG lines without a PIN or valid time ignored');
+    // The device compares this with the batch size and re-sends on a mismatch, so every line
+    // (stored, duplicate or unreadable) counts as taken.
+    return lines.length;
+  }
+
+  private async mergeOptions(device: DeviceEntity, kv: KeyValues): Promise<void> {
+    if (kv.size === 0) return;
+    const options = { ...device.options, ...kv.toObject() };
+    const keys = Object.keys(options);
+    if (keys.length > 500) throw new PushRefusal(400, 'too many options');
+    device.options = options;
+    await this.devices.orm.update({ id: device.id }, { options });
+  }
+
+  /** §2.9: `AUTH=SUCCESS|FAILED|TIMEOUT`, the record, and on success a door-open command. */
+  private async remoteVerify(device: DeviceEntity, req: PushRequest): Promise<PushReply> {
+    const line = splitLines(req.body)[0] ?? '';
+    const kv = parseTabRecord(line);
+    const doorNo = kv.int('eventaddr') ?? 1;
+    const code = (kv.get('cardno') ?? '').trim();
+    if (doorNo < 1 || doorNo > device.doorCount) return ok('AUTH=FAILED\r\n');
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<'timeout'>(
+      (resolve) => (timer = setTimeout(() => resolve('timeout'), REMOTE_VERIFY_TIMEOUT_MS)),
+    );
+    const outcome = await Promise.race([
+      this.verification.verify(code, { deviceSn: device.sn, deviceId: device.id, doorNo }),
+      timeout,
+    ]).finally(() => clearTimeout(timer));
+    if (outcome === 'timeout') return ok('AUTH=TIMEOUT\r\n');
+    if (!outcome.ok) return ok('AUTH=FAILED\r\n');
+    const door = await this.doors.findByDeviceAndNo(device.id, doorNo);
+    const record = line
+      .split('\t')
+      .map((item) => (/^\s*pin\s*=/i.test(item) && outcome.pin ? `pin=${outcome.pin}` : item))
+      .join('\t');
+    const open = controlDevice(ControlOp.OUTPUT, doorNo, 0x01, door?.driveTimeSec ?? 5);
+    return ok(`AUTH=SUCCESS\r\n${record}\r\n${open}\r\n`);
+  }
+}
+
+/** Negative 48-bit key from (pin, time) for ATTLOG de-duplication. */
+function attlogKey(pin: string, time: Date): string {
+  let h = 0x811c9dc5;
+  let l = 0x01000193;
+  const text = `${pin}\u0000${time.getTime()}`;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    h = Math.imul(h ^ c, 0x01000193) >>> 0;
+    l = Math.imul(l ^ c, 0x5bd1e995) >>> 0;
+  }
+  return String(-((h & 0xffff) * 2 ** 32 + l + 1));
+}

@@ -1,0 +1,25 @@
+import { Global, Module } from '@nestjs/common';
+import { DeviceCommandService } from './device-command.service';
+import { DeviceSessionService } from './device-session.service';
+import { DoorControlService } from './door-control.service';
+import { PushController } from './push.controller';
+import { PushService } from './push.service';
+import { RemoteVerificationService } from './remote-verification.service';
+import { SyncService } from './sync.service';
+
+const SERVICES = [
+  DeviceCommandService,
+  DeviceSessionService,
+  DoorControlService,
+  RemoteVerificationService,
+  SyncService,
+];
+
+/** The terminal driver (`/iclock/*`) and the services other modules use to reach terminals. */
+@Global()
+@Module({
+  controllers: [PushController],
+  providers: [...SERVICES, PushService],
+  exports: SERVICES,
+})
+export class TerminalsModule {}
