@@ -3,6 +3,7 @@
  * access-core, the cloud broker and an edge connector registered to the demo organisation.
  * State lives in .data/stack so a restart keeps the same connector identity.
  */
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
@@ -16,13 +17,37 @@ import {
   waitFor,
   type SpawnedApp,
 } from '@lanbridge/testing';
+import { startMailSink } from './mail-sink';
 
-const PORTS = { broker: 8080, connectorStatus: 8081, accessCore: 8090 } as const;
+const PORTS = { broker: 8080, connectorStatus: 8081, accessCore: 8090, mail: 2525 } as const;
 const ORG_SLUG = 'demo';
 
 interface StackState {
   readonly connectorId: string;
   readonly orgSlug: string;
+}
+
+/** Secrets of this local stack: made once, kept in .data/stack (mode 0600), never the public dev defaults. */
+interface StackSecrets {
+  readonly dataEncryptionKey: string;
+  readonly adminPassword: string;
+}
+
+function loadSecrets(file: string): StackSecrets {
+  if (fs.existsSync(file)) return JSON.parse(fs.readFileSync(file, 'utf8')) as StackSecrets;
+  const secrets: StackSecrets = {
+    dataEncryptionKey: crypto.randomBytes(32).toString('base64'),
+    adminPassword: crypto.randomBytes(9).toString('base64url'),
+  };
+  fs.writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+  return secrets;
+}
+
+interface DemoSite {
+  readonly devices: readonly { sn: string; alias: string; area: string }[];
+  readonly people: readonly { pin: string; name: string; card: string; appLogin: boolean }[];
+  /** null when the people changed their password since the first seed. */
+  readonly personPassword: string | null;
 }
 
 async function main(): Promise<void> {
@@ -37,7 +62,11 @@ async function main(): Promise<void> {
     }
   }
 
+  const mail = await startMailSink(PORTS.mail, (line) => process.stdout.write(`${'[mail]'.padEnd(16)} ${line}\n`));
+
   const brokerEnv = {
+    SMTP_URL: `smtp://127.0.0.1:${PORTS.mail}`,
+    MAIL_FROM: 'Lanbridge <no-reply@lanbridge.localhost>',
     BROKER_HOST: '127.0.0.1',
     BROKER_PORT: String(PORTS.broker),
     BROKER_PUBLIC_URL: `http://127.0.0.1:${PORTS.broker}`,
@@ -74,6 +103,19 @@ async function main(): Promise<void> {
     fs.writeFileSync(stateFile, JSON.stringify(state, null, 2));
   }
 
+  const secrets = loadSecrets(path.join(dataDir, 'secrets.json'));
+  const accessCoreEnv = {
+    ACCESS_CORE_HOST: '127.0.0.1',
+    ACCESS_CORE_PORT: String(PORTS.accessCore),
+    ACCESS_CORE_DATA_DIR: path.join(dataDir, 'access-core'),
+    DATABASE_URL: '',
+    DATA_ENCRYPTION_KEY: secrets.dataEncryptionKey,
+    ACCESS_CORE_ADMIN_PASSWORD: secrets.adminPassword,
+  };
+  // A demo site: two areas, four terminals, a few people (idempotent; runs before access-core
+  // because embedded PostgreSQL allows one process per data directory).
+  const site = runJsonCli<DemoSite>(APP_MAIN.accessCoreCli, ['seed-demo'], accessCoreEnv);
+
   const apps: SpawnedApp[] = [];
   let stopping = false;
   const stopAll = async (code: number): Promise<void> => {
@@ -81,6 +123,7 @@ async function main(): Promise<void> {
     stopping = true;
     process.stdout.write('\nstopping the stack...\n');
     for (const app of [...apps].reverse()) await app.stop();
+    await mail.close();
     process.exit(code);
   };
   const onExit = (name: string) => (code: number | null) => {
@@ -90,20 +133,7 @@ async function main(): Promise<void> {
     }
   };
 
-  apps.push(
-    spawnApp(
-      'access-core',
-      APP_MAIN.accessCore,
-      [],
-      {
-        ACCESS_CORE_HOST: '127.0.0.1',
-        ACCESS_CORE_PORT: String(PORTS.accessCore),
-        ACCESS_CORE_DATA_DIR: path.join(dataDir, 'access-core'),
-        DATABASE_URL: '',
-      },
-      { onExit: onExit('access-core') },
-    ),
-  );
+  apps.push(spawnApp('access-core', APP_MAIN.accessCore, [], accessCoreEnv, { onExit: onExit('access-core') }));
   apps.push(spawnApp('cloud-broker', APP_MAIN.broker, [], brokerEnv, { onExit: onExit('cloud-broker') }));
   process.on('SIGINT', () => void stopAll(0));
   process.on('SIGTERM', () => void stopAll(0));
@@ -132,6 +162,27 @@ async function main(): Promise<void> {
       { onExit: onExit('edge-connector') },
     ),
   );
+  // The site's door terminals, speaking the PUSH protocol to access-core; a demo loop swipes
+  // cards and opens doors every few seconds so events and alarms keep coming.
+  apps.push(
+    spawnApp(
+      'terminals',
+      APP_MAIN.terminalSimulator,
+      [
+        '--server',
+        `http://127.0.0.1:${PORTS.accessCore}`,
+        '--count',
+        String(site.devices.length),
+        '--doors',
+        '2',
+        '--script',
+        '--script-interval-ms',
+        '8000',
+      ],
+      { LOG_LEVEL: 'warn' },
+      { onExit: onExit('terminals') },
+    ),
+  );
   const statusUrl = `http://127.0.0.1:${PORTS.connectorStatus}/status`;
   await waitFor(
     'edge connector online',
@@ -148,8 +199,16 @@ async function main(): Promise<void> {
     `  cloud broker      ${base}   (tunnel endpoint ws://127.0.0.1:${PORTS.broker}/tunnel/v1/connect)`,
     `  edge connector    ${statusUrl}   (connector ${state.connectorId}, online)`,
     `  access-core       http://127.0.0.1:${PORTS.accessCore}`,
+    `  mail (local sink) smtp://127.0.0.1:${PORTS.mail}   (messages are printed here, with their links)`,
+    '',
+    `  terminals         ${site.devices.map((d) => `${d.sn} ${d.alias} (${d.area})`).join(', ')}`,
     '',
     `  through the tunnel: curl ${base}/t/${state.orgSlug}/api/v1/system/info`,
+    `  site sign-in:       administrator admin / ${secrets.adminPassword}; personnel ${site.people
+      .filter((p) => p.appLogin)
+      .map((p) => p.pin)
+      .join(', ')} / ${site.personPassword ?? '(changed by the user)'}`,
+    `  cloud portal:       ${base}/sign-up  (the verification mail is printed above as [mail])`,
     `  connector status:   node dist/apps/edge-connector/src/main.js status --url http://127.0.0.1:${PORTS.connectorStatus}`,
     '',
   ];

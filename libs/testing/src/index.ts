@@ -1,3 +1,4 @@
 export * from './processes';
 export * from './ports';
 export * from './pg-schema';
+export * from './error-doc';

@@ -15,6 +15,8 @@ export const APP_MAIN = {
   brokerCli: path.join(DIST, 'apps/cloud-broker/src/cli.js'),
   connector: path.join(DIST, 'apps/edge-connector/src/main.js'),
   accessCore: path.join(DIST, 'apps/access-core/src/main.js'),
+  accessCoreCli: path.join(DIST, 'apps/access-core/src/cli.js'),
+  terminalSimulator: path.join(DIST, 'libs/terminal-simulator/src/cli.js'),
 } as const;
 
 export type Env = Record<string, string | undefined>;

@@ -1,5 +1,3 @@
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import type { ArgumentsHost } from '@nestjs/common';
 import { createLogger } from '@lanbridge/logging';
 import { TUNNEL_ERROR_TABLE, type TunnelErrorCode } from '@lanbridge/tunnel-protocol';
@@ -9,65 +7,15 @@ import { tunnelFailure } from '../ingress/tunnel-error-response';
 import { tokenError, type TokenErrorCode } from '../oauth/oauth-error';
 import { OrgQrError, OrgQrErrorCode } from '../org-qr/org-qr-jws';
 import { BROKER_ERROR_STATUS } from './broker-error';
+import { ErrorDoc } from '@lanbridge/testing';
 
 // docs/errors.md must list every broker code with the HTTP status the code actually sends, so a
 // code added here without its documentation fails the build.
 
-interface Row {
-  readonly heading: string;
-  readonly header: readonly string[];
-  readonly cells: readonly string[];
-}
-
-/** Every table row of a Markdown page, with its table's header and the nearest heading above. */
-function tableRows(md: string): Row[] {
-  const rows: Row[] = [];
-  let heading = '';
-  let header: string[] | undefined;
-  for (const line of md.split('\n')) {
-    if (line.startsWith('#')) {
-      heading = line.replace(/^#+\s*/, '');
-      header = undefined;
-    } else if (!line.startsWith('|')) {
-      header = undefined;
-    } else {
-      const cells = line
-        .replace(/^\||\|$/g, '')
-        .split('|')
-        .map((c) => c.trim());
-      if (!header) header = cells;
-      else if (!cells.every((c) => /^:?-+:?$/.test(c))) rows.push({ heading, header, cells });
-    }
-  }
-  return rows;
-}
-
-function hasNumber(text: string, n: number): boolean {
-  return new RegExp(`(^|[^\\d])${n}(?!\\d)`).test(text);
-}
-
-const rows = tableRows(fs.readFileSync(path.resolve(__dirname, '../../../../docs/errors.md'), 'utf8'));
-
-/** Codes of `statusOf` with no row in a section matching `heading` that shows their HTTP status. */
-function undocumented(statusOf: Readonly<Record<string, number>>, heading: RegExp): string[] {
-  const section = rows.filter((r) => heading.test(r.heading));
-  return Object.entries(statusOf)
-    .filter(
-      ([code, status]) =>
-        !section.some(
-          (r) => r.cells[0] === `\`${code}\`` && hasNumber(r.cells[r.header.indexOf('HTTP')] ?? '', status),
-        ),
-    )
-    .map(([code]) => code);
-}
-
-/** Codes listed in matching sections that `known` does not have. */
-function invented(known: readonly string[], heading: RegExp): string[] {
-  return rows
-    .filter((r) => heading.test(r.heading) && r.cells[0]?.startsWith('`'))
-    .map((r) => r.cells[0].replace(/`/g, ''))
-    .filter((c) => !known.includes(c));
-}
+const doc = new ErrorDoc();
+const undocumented = (statusOf: Readonly<Record<string, number>>, heading: RegExp): string[] =>
+  doc.undocumented(statusOf, heading, 'HTTP');
+const invented = (known: readonly string[], heading: RegExp): string[] => doc.invented(known, heading);
 
 /** The status PortalErrorFilter sends for `err` (the filter holds the only OrgQrError → status map). */
 function filterStatus(err: PortalError | OrgQrError): number {
