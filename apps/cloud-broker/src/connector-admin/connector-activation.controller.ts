@@ -1,6 +1,7 @@
 import type { Request } from 'express';
 import { Body, Controller, HttpCode, Post, Req, UseFilters } from '@nestjs/common';
 import { requestMeta } from '../audit/audit.service';
+import { type Limit, RateLimitService } from '../rate-limit/rate-limit.service';
 import { ActivationCodeService } from './activation-code.service';
 import { PortalError, PortalErrorCode, PortalErrorFilter } from './portal-error';
 
@@ -14,7 +15,15 @@ const FIELDS = new Set(['code', 'publicKey', 'hostname']);
 @Controller('api/v1/connector-activations')
 @UseFilters(PortalErrorFilter)
 export class ConnectorActivationController {
-  constructor(private readonly codes: ActivationCodeService) {}
+  /** Wrong codes per client address: guessing codes must cost more than it can gain. */
+  private readonly failures: Limit;
+
+  constructor(
+    private readonly codes: ActivationCodeService,
+    rateLimits: RateLimitService,
+  ) {
+    this.failures = rateLimits.limit('activation-code-ip', { points: 10, windowS: 900 }, 'activation code attempts');
+  }
 
   @Post()
   @HttpCode(201)
@@ -29,7 +38,18 @@ export class ConnectorActivationController {
     if (code.length > 64 || publicKey.length > 4096 || hostname.length > 253) {
       throw new PortalError(PortalErrorCode.INVALID_INPUT, 'a field is too long');
     }
-    const r = await this.codes.redeem({ code, publicKeyPem: publicKey, hostname }, requestMeta(req));
+    const meta = requestMeta(req);
+    const ipKey = meta.ip ?? 'unknown';
+    await this.failures.check(ipKey);
+    let r: Awaited<ReturnType<ActivationCodeService['redeem']>>;
+    try {
+      r = await this.codes.redeem({ code, publicKeyPem: publicKey, hostname }, meta);
+    } catch (err) {
+      if (err instanceof PortalError && err.code === PortalErrorCode.ACTIVATION_CODE_INVALID) {
+        await this.failures.penalize(ipKey);
+      }
+      throw err;
+    }
     return {
       connector_id: r.connectorId,
       organization_id: r.orgId,

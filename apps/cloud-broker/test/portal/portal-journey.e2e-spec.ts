@@ -420,5 +420,24 @@ describe('cloud portal and connector activation in a real browser', () => {
     });
     expect(again.status).toBe(400);
     expect(((await again.json()) as { code: string }).code).toBe('ACTIVATION_CODE_INVALID');
+
+    // Guessing codes is throttled per client address: 10 wrong codes in 15 minutes, then 429.
+    const guess = (n: number) =>
+      fetch(`${brokerUrl}/api/v1/connector-activations`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          code: `WRONG-CODE-${n}`,
+          publicKey: publicKey.export({ format: 'pem', type: 'spki' }),
+          hostname: 'guesser',
+        }),
+      });
+    const statuses: number[] = [];
+    for (let i = 0; i < 10; i++) statuses.push((await guess(i)).status);
+    // The reused code above already counted as one wrong code.
+    expect(statuses.filter((st) => st === 400)).toHaveLength(9);
+    const refused = await guess(99);
+    expect(refused.status).toBe(429);
+    expect(((await refused.json()) as { code: string }).code).toBe('TOO_MANY_ATTEMPTS');
   }, 60_000);
 });
