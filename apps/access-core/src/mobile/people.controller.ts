@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Param, Patch, Post, Put, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Client, CurrentUser } from '../auth/current-user.decorator';
 import type { ClientInfo, Principal } from '../auth/principal';
@@ -6,6 +6,7 @@ import { Roles } from '../auth/roles.decorator';
 import { IdParamDto } from './dto/id-param.dto';
 import { AppLoginDto, CreatePersonDto, GuardianDto, PersonListQueryDto, UpdatePersonDto } from './dto/people.dto';
 import type { Page } from './pagination';
+import type { PersonExport } from '../people-data/person-data.service';
 import { PeopleService, type PersonView } from './people.service';
 
 @ApiTags('admin: people')
@@ -32,6 +33,25 @@ export class PeopleController {
   @Get(':id')
   get(@Param() p: IdParamDto): Promise<PersonView> {
     return this.people.get(p.id);
+  }
+
+  @Get(':id/export')
+  @ApiOperation({ summary: 'Export everything the site holds about this person (decrypted JSON)' })
+  exportData(
+    @Param() p: IdParamDto,
+    @CurrentUser() who: Principal,
+    @Client() client: ClientInfo,
+  ): Promise<PersonExport> {
+    return this.people.exportData(p.id, who, client);
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @ApiOperation({
+    summary: 'Erase the person: record, credentials, photos, terminal rights; events keep no personal data',
+  })
+  async erase(@Param() p: IdParamDto, @CurrentUser() who: Principal, @Client() client: ClientInfo): Promise<void> {
+    await this.people.erase(p.id, who, client);
   }
 
   @Patch(':id')

@@ -6,8 +6,9 @@ import type { PersonEntity } from '../domain/person.entity';
 import { PersonRepository } from '../domain/person.repository';
 import { AccessCoreErrorCode, AccessCoreException } from '../http/access-core.exception';
 import { Clock } from '../system/clock';
+import { PersonDataService, type PersonExport } from '../people-data/person-data.service';
 import { SyncService } from '../terminals/sync.service';
-import { AuditService } from './audit.service';
+import { AuditService, actorOf } from './audit.service';
 import type { CreatePersonDto, PersonListQueryDto, UpdatePersonDto } from './dto/people.dto';
 import { likePattern, pageWindow, type Page } from './pagination';
 import { personName } from './visits.service';
@@ -36,7 +37,22 @@ export class PeopleService {
     private readonly sync: SyncService,
     private readonly audit: AuditService,
     private readonly clock: Clock,
+    private readonly personData: PersonDataService,
   ) {}
+
+  /** Everything the site holds about one person, decrypted (a data-subject access request). */
+  async exportData(id: string, who: Principal, client: ClientInfo): Promise<PersonExport> {
+    const data = await this.personData.exportPerson(id);
+    await this.audit.record(who, client, 'person.export', `person:${id}`);
+    return data;
+  }
+
+  /** Erases the person: record, credentials, photos, rights on the terminals, app sessions. */
+  async erase(id: string, who: Principal, client: ClientInfo): Promise<void> {
+    await this.tokens.revokeSubject('personnel', id);
+    await this.personData.erasePerson(id, actorOf(who));
+    await this.audit.record(who, client, 'person.erase', `person:${id}`);
+  }
 
   async create(dto: CreatePersonDto, who: Principal, client: ClientInfo): Promise<PersonView> {
     if (await this.people.findByPin(dto.pin)) {

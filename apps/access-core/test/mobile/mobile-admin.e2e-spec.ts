@@ -130,6 +130,46 @@ describe('mobile API: administrator', () => {
   });
 
   describe('people and settings', () => {
+    it("exports one person's data and erases it, ending their app sessions", async () => {
+      const created = await admin.post<Json>('/api/v1/people', {
+        pin: '5099',
+        firstName: 'Erin',
+        lastName: 'Erase',
+        cardNo: '55550099',
+        appLoginEnabled: true,
+        password: 'erin-password-1',
+      });
+      expect(created.status).toBe(201);
+      const id = created.body.id as string;
+      const erin = await login(site.url, { type: 'personnel', pin: '5099', password: 'erin-password-1' });
+      expect((await erin.get<Json>('/api/v1/me')).status).toBe(200);
+
+      const exported = await admin.get<Json>(`/api/v1/people/${id}/export`);
+      expect(exported.status).toBe(200);
+      expect(JSON.stringify(exported.body)).toContain('5099');
+      expect(JSON.stringify(exported.body)).toContain('Erin');
+
+      const erased = await admin.call('DELETE', `/api/v1/people/${id}`);
+      expect(erased.status).toBe(204);
+      expect((await admin.get<Json>(`/api/v1/people/${id}`)).status).toBe(404);
+      expect((await admin.get<Json>(`/api/v1/people/${id}/export`)).status).toBe(404);
+      // Their session is gone and the credentials no longer exist.
+      expect((await erin.get<Json>('/api/v1/me')).status).toBe(401);
+      const again = await new Api(site.url).post<Json>('/api/v1/auth/login', {
+        type: 'personnel',
+        pin: '5099',
+        password: 'erin-password-1',
+      });
+      expect(again.status).toBe(401);
+      const log = await site.pg.query(
+        `SELECT action FROM "${site.schema}".operation_log WHERE target = $1 ORDER BY at`,
+        [`person:${id}`],
+      );
+      expect(log.rows.map((r: { action: string }) => r.action)).toEqual(
+        expect.arrayContaining(['person.export', 'person.erase']),
+      );
+    });
+
     it('creates a person, finds them as a host, toggles App Login, and logs who did it', async () => {
       const r = await admin.post<Json>('/api/v1/people', {
         pin: '5001',
