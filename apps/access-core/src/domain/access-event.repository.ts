@@ -15,6 +15,17 @@ export class AccessEventRepository extends OrmRepository<AccessEventEntity> {
     return this.orm.findOneBy({ id });
   }
 
+  /** Which of these events carry a captured picture (without loading the pictures). */
+  async idsWithPicture(ids: readonly string[]): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const rows = await this.orm
+      .createQueryBuilder('e')
+      .select('e.id', 'id')
+      .where('e.id IN (:...ids) AND e.picture IS NOT NULL', { ids })
+      .getRawMany<{ id: string }>();
+    return new Set(rows.map((r) => r.id));
+  }
+
   /**
    * Inserts unless (deviceId, deviceIndex) already exists; returns the new row, or undefined
    * for a duplicate (a re-sent rtlog line).

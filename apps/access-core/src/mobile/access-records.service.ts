@@ -9,7 +9,7 @@ import { sniffImageType } from './alarms.service';
 import type { Picture } from './default-picture';
 import type { AccessRecordQueryDto } from './dto/alarms.dto';
 import { EventPresenter, type AccessRecordView } from './event-presenter';
-import { likePattern, pageWindow, sortOrder, type Page } from './pagination';
+import { likePattern, pageWindow, sortOrder, type Page, pageOfIds } from './pagination';
 
 const LIST_COLUMNS: FindOptionsSelect<AccessEventEntity> = {
   id: true,
@@ -53,15 +53,8 @@ export class AccessRecordsService {
         q: likePattern(q.q),
       });
     }
-    const total = await qb.getCount();
-    const ids = await qb
-      .select('e.id', 'id')
-      .orderBy('e.time', sortOrder(q))
-      .addOrderBy('e.id', 'ASC')
-      .offset(skip)
-      .limit(take)
-      .getRawMany<{ id: string }>();
-    return { items: await this.views(ids.map((r) => r.id)), page, pageSize, total };
+    const { total, ids } = await pageOfIds(qb, 'e.id', sortOrder(q), skip, take);
+    return { items: await this.views(ids), page, pageSize, total };
   }
 
   async detail(id: string): Promise<AccessRecordView> {
@@ -82,12 +75,7 @@ export class AccessRecordsService {
     if (ids.length === 0) return [];
     const where: FindOptionsWhere<AccessEventEntity> = { id: In([...ids]) };
     const events = await this.events.orm.find({ where, select: LIST_COLUMNS });
-    const pictured = await this.events.orm
-      .createQueryBuilder('e')
-      .select('e.id', 'id')
-      .where('e.id IN (:...ids) AND e.picture IS NOT NULL', { ids })
-      .getRawMany<{ id: string }>();
-    const hasPicture = new Set(pictured.map((r) => r.id));
+    const hasPicture = await this.events.idsWithPicture(ids);
     for (const e of events) e.picture = hasPicture.has(e.id) ? Buffer.alloc(1) : null;
     const ctx = await this.presenter.contexts(events);
     const byId = new Map(events.map((e) => [e.id, e]));

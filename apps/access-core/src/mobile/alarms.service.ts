@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { In } from 'typeorm';
 import type { ClientInfo, Principal } from '../auth/principal';
 import { AccessEventEntity, AlarmEntity } from '../domain/access-event.entity';
-import { AlarmRepository } from '../domain/access-event.repository';
+import { AccessEventRepository, AlarmRepository } from '../domain/access-event.repository';
 import { DeviceEntity } from '../domain/device.entity';
 import { DoorEntity } from '../domain/door.entity';
 import { AccessCoreErrorCode, AccessCoreException } from '../http/access-core.exception';
@@ -11,7 +11,7 @@ import { AuditService } from './audit.service';
 import { DEFAULT_PICTURE, type Picture } from './default-picture';
 import type { AlarmListQueryDto } from './dto/alarms.dto';
 import { EventPresenter, type AlarmDetailView, type AlarmView } from './event-presenter';
-import { dayBounds, likePattern, pageWindow, sortOrder, type Page } from './pagination';
+import { dayBounds, likePattern, pageWindow, sortOrder, type Page, pageOfIds } from './pagination';
 
 export interface AlarmSummary {
   readonly total: number;
@@ -27,6 +27,7 @@ function notFound(id: string): AccessCoreException {
 export class AlarmsService {
   constructor(
     private readonly alarms: AlarmRepository,
+    private readonly events: AccessEventRepository,
     private readonly presenter: EventPresenter,
     private readonly audit: AuditService,
     private readonly clock: Clock,
@@ -68,15 +69,8 @@ export class AlarmsService {
       qb.andWhere('e.door_id IS NOT NULL');
     }
     if (q.q) qb.andWhere('(e.name ILIKE :q OR d.alias ILIKE :q OR r.name ILIKE :q)', { q: likePattern(q.q) });
-    const total = await qb.getCount();
-    const ids = await qb
-      .select('a.id', 'id')
-      .orderBy('e.time', sortOrder(q))
-      .addOrderBy('a.id', 'ASC')
-      .offset(skip)
-      .limit(take)
-      .getRawMany<{ id: string }>();
-    return { items: await this.views(ids.map((r) => r.id)), page, pageSize, total };
+    const { total, ids } = await pageOfIds(qb, 'a.id', sortOrder(q), skip, take);
+    return { items: await this.views(ids), page, pageSize, total };
   }
 
   async detail(id: string): Promise<AlarmDetailView> {
@@ -130,7 +124,7 @@ export class AlarmsService {
         verifyType: true,
       },
     });
-    const withPicture = await this.idsWithPicture(events.map((e) => e.id));
+    const withPicture = await this.events.idsWithPicture(events.map((e) => e.id));
     for (const e of events) e.picture = withPicture.has(e.id) ? Buffer.alloc(1) : null;
     const ctx = await this.presenter.contexts(events);
     const byId = new Map(alarms.map((a) => [a.id, a]));
@@ -143,16 +137,6 @@ export class AlarmsService {
       if (a && e && c) out.push(this.presenter.alarm(a, e, c));
     }
     return out;
-  }
-
-  private async idsWithPicture(eventIds: readonly string[]): Promise<Set<string>> {
-    if (eventIds.length === 0) return new Set();
-    const rows = await this.alarms.events
-      .createQueryBuilder('e')
-      .select('e.id', 'id')
-      .where('e.id IN (:...ids) AND e.picture IS NOT NULL', { ids: eventIds })
-      .getRawMany<{ id: string }>();
-    return new Set(rows.map((r) => r.id));
   }
 
   /** The view of one alarm, for the live stream. */

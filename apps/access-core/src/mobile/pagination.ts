@@ -1,6 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
+import type { ObjectLiteral, SelectQueryBuilder } from 'typeorm';
 
 export const MAX_PAGE_SIZE = 100;
 
@@ -61,4 +62,26 @@ export function monthBounds(now: Date): { start: Date; end: Date } {
     start: new Date(now.getFullYear(), now.getMonth(), 1),
     end: new Date(now.getFullYear(), now.getMonth() + 1, 1),
   };
+}
+
+/**
+ * The total of a filtered query and one page of its row ids, by event time (`e.time`) then id.
+ * Lists load their views for these ids afterwards, so the page query stays narrow.
+ */
+export async function pageOfIds(
+  qb: SelectQueryBuilder<ObjectLiteral>,
+  idColumn: string,
+  order: 'ASC' | 'DESC',
+  skip: number,
+  take: number,
+): Promise<{ total: number; ids: string[] }> {
+  const total = await qb.getCount();
+  const rows = await qb
+    .select(idColumn, 'id')
+    .orderBy('e.time', order)
+    .addOrderBy(idColumn, 'ASC')
+    .offset(skip)
+    .limit(take)
+    .getRawMany<{ id: string }>();
+  return { total, ids: rows.map((r) => r.id) };
 }

@@ -43,15 +43,14 @@ export class PeopleService {
   /** Everything the site holds about one person, decrypted (a data-subject access request). */
   async exportData(id: string, who: Principal, client: ClientInfo): Promise<PersonExport> {
     const data = await this.personData.exportPerson(id);
-    await this.audit.record(who, client, 'person.export', `person:${id}`);
+    await this.audit.record(who, client, 'person.export', `person:${data.person.pin}`);
     return data;
   }
 
   /** Erases the person: record, credentials, photos, rights on the terminals, app sessions. */
   async erase(id: string, who: Principal, client: ClientInfo): Promise<void> {
     await this.tokens.revokeSubject('personnel', id);
-    await this.personData.erasePerson(id, actorOf(who));
-    await this.audit.record(who, client, 'person.erase', `person:${id}`);
+    await this.personData.erasePerson(id, actorOf(who), client);
   }
 
   async create(dto: CreatePersonDto, who: Principal, client: ClientInfo): Promise<PersonView> {

@@ -174,7 +174,11 @@ export class PersonDataService {
    * (person, pin, card, picture and raw line cleared); the terminals are told to delete them.
    * @throws AccessCoreException NOT_FOUND.
    */
-  async erasePerson(personId: string, actor: string): Promise<void> {
+  async erasePerson(
+    personId: string,
+    actor: string,
+    client: { readonly ip?: string | null; readonly userAgent?: string | null } = {},
+  ): Promise<void> {
     const p = await this.requirePerson(personId);
     await this.dataSource.transaction(async (m) => {
       await m
@@ -188,7 +192,14 @@ export class PersonDataService {
       await m.delete(PersonEntity, { id: p.id });
     });
     await this.sync.removePerson(p.pin);
-    await this.oplog.record({ actor, action: 'person.erase', target: `person:${p.pin}` });
+    await this.oplog.record({
+      actor,
+      action: 'person.erase',
+      target: `person:${p.pin}`,
+      ip: client.ip ?? null,
+      userAgent: client.userAgent ?? null,
+      detail: { pin: p.pin },
+    });
     this.log.info({ pin: p.pin, actor }, 'person erased');
   }
 
