@@ -1,5 +1,5 @@
 /**
- * `npm run bench:tunnel [-- --quick] [-- --json FILE] [-- --rounds N] [-- --idle N] [-- --serve]`
+ * `npm run bench:tunnel [-- --quick] [-- --json FILE] [-- --rounds N] [-- --idle N] [-- --serve] [-- --database-url URL]`
  * (`--serve` only starts the three processes and prints their URLs and pids, for profiling)
  *
  * Starts an origin, a cloud broker and an edge connector on 127.0.0.1 (separate processes,
@@ -17,6 +17,22 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { APP_MAIN, DIST, httpGetJson, runJsonCli, spawnApp, waitFor, type SpawnedApp } from '@lanbridge/testing';
+import { Client } from 'pg';
+
+async function createSchema(url: string): Promise<{ name: string; drop(): Promise<void> }> {
+  const name = `bench_${crypto.randomBytes(5).toString('hex')}`;
+  const run = async (sql: string): Promise<void> => {
+    const c = new Client({ connectionString: url });
+    await c.connect();
+    try {
+      await c.query(sql);
+    } finally {
+      await c.end();
+    }
+  };
+  await run(`create schema "${name}"`);
+  return { name, drop: () => run(`drop schema if exists "${name}" cascade`) };
+}
 
 interface Args {
   quick: boolean;
@@ -24,6 +40,8 @@ interface Args {
   json?: string;
   rounds: number;
   idle: number;
+  /** A PostgreSQL server for the broker (a fresh schema is made and dropped); default: embedded PGlite. */
+  databaseUrl?: string;
 }
 
 function parseArgs(argv: readonly string[]): Args {
@@ -35,6 +53,7 @@ function parseArgs(argv: readonly string[]): Args {
     else if (k === '--json') a.json = argv[++i];
     else if (k === '--rounds') a.rounds = Number(argv[++i]);
     else if (k === '--idle') a.idle = Number(argv[++i]);
+    else if (k === '--database-url') a.databaseUrl = argv[++i];
     else throw new Error(`unknown argument ${k}`);
   }
   if (a.quick && !argv.includes('--rounds')) a.rounds = 1;
@@ -121,6 +140,7 @@ async function main(): Promise<void> {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'lanbridge-bench-'));
   const brokerDataDir = path.join(tmp, 'broker');
   const apps: SpawnedApp[] = [];
+  const cleanups: (() => Promise<void>)[] = [];
   const origin = await startOrigin();
   try {
     process.stdout.write(`setting up (rounds=${args.rounds}, ${seconds}s per run, ${args.idle} idle connectors)...\n`);
@@ -130,7 +150,16 @@ async function main(): Promise<void> {
     const main = mkKey();
     const idleKeys = Array.from({ length: args.idle }, mkKey);
     const pem = (k: crypto.KeyObject) => k.export({ type: 'spki', format: 'pem' }).toString();
-    const brokerEnv = { BROKER_DATA_DIR: brokerDataDir, DATABASE_URL: '', LOG_LEVEL: 'warn' };
+    // Embedded PGlite runs inside the broker process, so its WASM heap counts in the broker's RSS;
+    // with --database-url the broker uses a PostgreSQL server, as a deployed broker does.
+    const schema = args.databaseUrl ? await createSchema(args.databaseUrl) : undefined;
+    cleanups.push(async () => schema?.drop());
+    const brokerEnv = {
+      BROKER_DATA_DIR: brokerDataDir,
+      DATABASE_URL: args.databaseUrl ?? '',
+      DATABASE_SCHEMA: schema?.name ?? '',
+      LOG_LEVEL: 'warn',
+    };
     const listFile = path.join(tmp, 'register.json');
     fs.writeFileSync(
       listFile,
@@ -271,6 +300,7 @@ async function main(): Promise<void> {
         broker_rss_kib_after: rssAfter,
         broker_rss_kib_per_connector: idleOnline ? (rssAfter - rssBefore) / idleOnline : 0,
       },
+      database: args.databaseUrl ? 'postgresql server' : 'embedded pglite (in the broker process)',
       rounds: args.rounds,
       seconds_per_run: seconds,
       machine: { cpus: os.cpus().length, node: process.version },
@@ -329,6 +359,7 @@ async function main(): Promise<void> {
   } finally {
     for (const a of [...apps].reverse()) await a.stop('SIGTERM', 5000);
     origin.stop();
+    for (const c of cleanups) await c();
     fs.rmSync(tmp, { recursive: true, force: true });
   }
 }
