@@ -212,7 +212,7 @@ export class IngressHandler {
       stream = session.openStream(head);
     } catch (err) {
       const code = tunnelCodeOf(err);
-      const other = !retried && isRefusal(code) ? this.deps.registry.pick(orgId, session) : undefined;
+      const other = this.retryTarget(orgId, session, code, retried, true);
       if (other) this.forward(req, res, orgId, head, other, true);
       else this.failTunnel(res, code, err);
       return;
@@ -281,9 +281,7 @@ export class IngressHandler {
         clearTimeout(timer);
         req.off('data', onBody);
         const code = tunnelCodeOf(err);
-        // A draining or full connector refused before reading anything: the request can
-        // still go, once, to another connector of the organization.
-        const other = !retried && !bodyStarted && isRefusal(code) ? this.deps.registry.pick(orgId, session) : undefined;
+        const other = this.retryTarget(orgId, session, code, retried, !bodyStarted);
         if (other) {
           req.unpipe(stream);
           res.off('close', onClientClose);
@@ -360,7 +358,7 @@ export class IngressHandler {
       stream = session.openStream(head);
     } catch (err) {
       const code = tunnelCodeOf(err);
-      const other = !retried && isRefusal(code) ? this.deps.registry.pick(orgId, session) : undefined;
+      const other = this.retryTarget(orgId, session, code, retried, true);
       if (other) this.forwardUpgrade(socket, upgradeHead, orgId, head, other, true);
       else this.failTunnelSocket(socket, code, err);
       return;
@@ -411,8 +409,7 @@ export class IngressHandler {
         answered = true;
         clearTimeout(timer);
         const code = tunnelCodeOf(err);
-        const other =
-          !retried && upgradeHead.length === 0 && isRefusal(code) ? this.deps.registry.pick(orgId, session) : undefined;
+        const other = this.retryTarget(orgId, session, code, retried, upgradeHead.length === 0);
         if (other) {
           socket.off('close', onClientClose);
           this.forwardUpgrade(socket, upgradeHead, orgId, head, other, true);
@@ -421,6 +418,21 @@ export class IngressHandler {
         this.failTunnelSocket(socket, code, err);
       },
     );
+  }
+
+  /**
+   * Where a refused request may go instead: a draining or full connector refused it before doing
+   * anything, so it moves once to another live session of the organization, but only while none
+   * of its body has gone out (it could not be replayed).
+   */
+  private retryTarget(
+    orgId: string,
+    refusedBy: TunnelSession,
+    code: TunnelErrorCode,
+    retried: boolean,
+    untouched: boolean,
+  ): TunnelSession | undefined {
+    return !retried && untouched && isRefusal(code) ? this.deps.registry.pick(orgId, refusedBy) : undefined;
   }
 
   // ---- errors ------------------------------------------------------------------------------
