@@ -80,6 +80,7 @@ describe('access-core over HTTP against PostgreSQL', () => {
       'CreateSiteSetting1767225600000',
       'CreateAccessDomain1767312000000',
       'CreateAuthSession1767398400000',
+      'MobilePath1767500000000',
     ]);
   });
 
@@ -220,9 +221,13 @@ describe('access-core migrations', () => {
     try {
       const exists = async (table: string): Promise<boolean> =>
         (await pg.query(`SELECT to_regclass($1) AS t`, [`"${schema}".${table}`])).rows[0].t !== null;
-      const tables = ['site_setting', 'device', 'access_event', 'auth_session'];
+      const mobilePath = ['stream_event', 'stream_cursor', 'idempotency_record', 'cloud_outbox'];
+      const tables = ['site_setting', 'device', 'access_event', 'auth_session', ...mobilePath];
       for (const t of tables) expect(await exists(t)).toBe(true);
       // Newest first, each migration's down undoes exactly its up.
+      await ds.undoLastMigration({ transaction: 'each' });
+      for (const t of mobilePath) expect(await exists(t)).toBe(false);
+      expect(await exists('auth_session')).toBe(true);
       await ds.undoLastMigration({ transaction: 'each' });
       expect(await exists('auth_session')).toBe(false);
       expect(await exists('device')).toBe(true);

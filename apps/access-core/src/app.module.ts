@@ -13,6 +13,7 @@ import { TerminalsModule } from './terminals/terminals.module';
 import { AuthModule } from './auth/auth.module';
 import { MobileModule } from './mobile/mobile.module';
 import { RealtimeModule } from './realtime/realtime.module';
+import { UplinkModule } from './uplink/uplink.module';
 import { Clock } from './system/clock';
 
 /** One clock for every module, so tests can move time (StartAccessCoreOptions.clock). */
@@ -43,6 +44,7 @@ export class AppModule {
         AuthModule,
         RealtimeModule,
         MobileModule,
+        UplinkModule,
       ],
     };
   }

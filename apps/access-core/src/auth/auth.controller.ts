@@ -1,10 +1,18 @@
 import { Body, Controller, Get, HttpCode, Post, Res } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiTags, ApiTooManyRequestsResponse } from '@nestjs/swagger';
+import {
+  ApiBadRequestResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+  ApiTooManyRequestsResponse,
+} from '@nestjs/swagger';
 import type { ServerResponse } from 'node:http';
 import type { PublicJwk } from './access-token';
+import type { EncryptionJwk } from './site-hello';
 import { AuthService, LoginThrottledException } from './auth.service';
 import { Client, CurrentUser } from './current-user.decorator';
-import { LoginDto, RefreshDto, TokenPairDto } from './dto/login.dto';
+import { HelloDto, HelloResponseDto, LoginDto, RefreshDto, TokenPairDto } from './dto/login.dto';
+import { E2eLoginService } from './e2e-login.service';
 import type { ClientInfo, Principal } from './principal';
 import { Roles } from './roles.decorator';
 import { SiteKeyService } from './site-key.service';
@@ -16,12 +24,34 @@ export class AuthController {
   constructor(
     private readonly auth: AuthService,
     private readonly siteKey: SiteKeyService,
+    private readonly e2e: E2eLoginService,
   ) {}
+
+  @Post('api/v1/auth/hello')
+  @HttpCode(200)
+  @ApiOperation({ summary: "The site's signed answer to a nonce, and its key for the encrypted login" })
+  @ApiOkResponse({ type: HelloResponseDto })
+  @ApiTooManyRequestsResponse({ description: 'RATE_LIMITED, with Retry-After' })
+  hello(
+    @Body() body: HelloDto,
+    @Client() client: ClientInfo,
+    @Res({ passthrough: true }) res: ServerResponse,
+  ): { hello: string } {
+    try {
+      return this.e2e.hello(body.nonce, client);
+    } catch (err) {
+      if (err instanceof LoginThrottledException) res.setHeader('Retry-After', String(err.retryAfterSeconds));
+      throw err;
+    }
+  }
 
   @Post('api/v1/auth/login')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Sign in as an administrator (operator) or as personnel (App Login)' })
+  @ApiOperation({
+    summary: 'Sign in as an administrator (operator) or as personnel (App Login), in clear or as a JWE',
+  })
   @ApiOkResponse({ type: TokenPairDto })
+  @ApiBadRequestResponse({ description: 'VALIDATION_FAILED, E2E_HELLO_INVALID, E2E_DECRYPT_FAILED' })
   @ApiTooManyRequestsResponse({ description: 'RATE_LIMITED, with Retry-After' })
   async login(
     @Body() body: LoginDto,
@@ -29,7 +59,7 @@ export class AuthController {
     @Res({ passthrough: true }) res: ServerResponse,
   ): Promise<TokenPair> {
     try {
-      return await this.auth.login(body, client);
+      return await this.auth.login(await this.e2e.credentials(body, client), client);
     } catch (err) {
       if (err instanceof LoginThrottledException) res.setHeader('Retry-After', String(err.retryAfterSeconds));
       throw err;
@@ -53,8 +83,10 @@ export class AuthController {
   }
 
   @Get(['api/v1/auth/jwks', '.well-known/jwks.json'])
-  @ApiOperation({ summary: "The site's public signing keys (verify access tokens without calling the site)" })
-  jwks(): { keys: PublicJwk[] } {
+  @ApiOperation({
+    summary: "The site's public keys: Ed25519 (verify access tokens and hellos) and X25519 (encrypted login)",
+  })
+  jwks(): { keys: (PublicJwk | EncryptionJwk)[] } {
     return this.siteKey.jwks();
   }
 }

@@ -5,6 +5,7 @@ import { AuthGuard } from './auth.guard';
 import { AuthSessionRepository } from './auth-session.repository';
 import { AuthSessionStore } from './auth-session.store';
 import { AuthService } from './auth.service';
+import { E2eLoginService } from './e2e-login.service';
 import { LoginRateLimiter } from './login-rate-limiter';
 import { PasswordHasher } from './password-hasher';
 import { SiteKeyService } from './site-key.service';
@@ -21,6 +22,7 @@ import { TokenService } from './token.service';
     TokenService,
     { provide: AuthSessionStore, useClass: AuthSessionRepository },
     AuthService,
+    E2eLoginService,
     AdminSeedService,
     AuthGuard,
   ],

@@ -5,10 +5,9 @@ import { OperationLogRepository, OperatorRepository } from '../domain/operator.r
 import { PersonRepository } from '../domain/person.repository';
 import { AccessCoreErrorCode, AccessCoreException } from '../http/access-core.exception';
 import { Clock } from '../system/clock';
-import type { LoginDto } from './dto/login.dto';
 import { LoginRateLimiter } from './login-rate-limiter';
 import { PasswordHasher } from './password-hasher';
-import type { ClientInfo, Principal, Role } from './principal';
+import type { ClientInfo, Credentials, Principal, Role } from './principal';
 import { TokenService, type TokenPair, type TokenSubject } from './token.service';
 
 /** Thrown when a login is throttled; the controller turns `retryAfterSeconds` into Retry-After. */
@@ -37,8 +36,8 @@ export class AuthService {
     this.logger = root.child({ component: 'auth' });
   }
 
-  async login(dto: LoginDto, client: ClientInfo): Promise<TokenPair> {
-    const name = (dto.type === 'admin' ? dto.username : dto.pin) ?? '';
+  async login(dto: Credentials, client: ClientInfo): Promise<TokenPair> {
+    const name = dto.type === 'admin' ? dto.username : dto.pin;
     const account = `${dto.type}:${dto.type === 'admin' ? name.toLowerCase() : name}`;
     const wait = this.limiter.attempt(client.ip ?? 'unknown', account);
     if (wait > 0) {

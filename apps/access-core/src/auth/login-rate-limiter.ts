@@ -54,9 +54,9 @@ export class WindowCounter {
 }
 
 /**
- * Brute-force control for POST /auth/login: every attempt counts against the client IP, every
- * failure against the account (admin:<username> / personnel:<pin>); a success clears the
- * account's count. In-process on purpose: access-core runs as one process per site.
+ * Brute-force control for POST /auth/login and /auth/hello: every attempt counts against the
+ * client IP, every failure against the account (admin:<username> / personnel:<pin>); a success
+ * clears the account's count. In-process on purpose: access-core runs as one process per site.
  */
 @Injectable()
 export class LoginRateLimiter {
@@ -79,6 +79,23 @@ export class LoginRateLimiter {
     if (wait > 0) return Math.ceil(wait / 1000);
     this.perIp.hit(ip, now);
     return 0;
+  }
+
+  /**
+   * Records a request that names no account (a sign-in hello, an undecryptable login) against
+   * the client IP; returns seconds to wait when the IP is over its limit.
+   */
+  attemptIp(ip: string): number {
+    const now = this.clock.now().getTime();
+    const wait = this.perIp.blockedFor(ip, now);
+    if (wait > 0) return Math.ceil(wait / 1000);
+    this.perIp.hit(ip, now);
+    return 0;
+  }
+
+  /** Seconds the IP must wait before its next attempt (0: it may try), without counting one. */
+  ipWait(ip: string): number {
+    return Math.ceil(this.perIp.blockedFor(ip, this.clock.now().getTime()) / 1000);
   }
 
   failed(account: string): void {

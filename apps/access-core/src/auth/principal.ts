@@ -23,3 +23,8 @@ export interface ClientInfo {
   readonly ip: string | undefined;
   readonly userAgent: string | undefined;
 }
+
+/** Sign-in credentials as the rules consume them, whether sent in clear or inside a JWE. */
+export type Credentials =
+  | { readonly type: 'admin'; readonly username: string; readonly password: string }
+  | { readonly type: 'personnel'; readonly pin: string; readonly password: string };

@@ -28,6 +28,7 @@ describe('loadAccessCoreConfig', () => {
       PUSH_ERROR_DELAY_SEC: 30,
       PUSH_MAX_BODY_BYTES: 1048576,
       PUSH_REQUEST_DELAY_SEC: 5,
+      CLOUD_UPLINK_URL: undefined,
     });
   });
 
@@ -52,13 +53,16 @@ describe('loadAccessCoreConfig', () => {
         DATABASE_URL: 'mysql://db/x',
         DATABASE_SCHEMA: 'Robert"; DROP',
         LOG_LEVEL: 'loud',
+        CLOUD_UPLINK_URL: 'ftp://connector/uplink',
       });
     } catch (e) {
       err = e;
     }
     expect(err).toBeInstanceOf(ConfigError);
     const problems = (err as ConfigError).problems;
-    expect(problems).toHaveLength(4);
-    expect(problems.join('\n')).toMatch(/ACCESS_CORE_PORT[\s\S]*DATABASE_URL[\s\S]*DATABASE_SCHEMA[\s\S]*LOG_LEVEL/);
+    expect(problems).toHaveLength(5);
+    expect(problems.join('\n')).toMatch(
+      /ACCESS_CORE_PORT[\s\S]*DATABASE_URL[\s\S]*DATABASE_SCHEMA[\s\S]*LOG_LEVEL[\s\S]*CLOUD_UPLINK_URL/,
+    );
   });
 });

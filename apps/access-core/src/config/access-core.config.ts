@@ -39,6 +39,8 @@ export interface AccessCoreConfig {
   readonly PUSH_AUTO_ENROLL: boolean;
   /** Largest terminal request body; larger → 413. */
   readonly PUSH_MAX_BODY_BYTES: number;
+  /** The edge connector's uplink (e.g. http://127.0.0.1:8081/uplink); unset: nothing goes to the cloud. */
+  readonly CLOUD_UPLINK_URL: string | undefined;
 }
 
 // The schema name is interpolated into DDL (CREATE SCHEMA, qualified table names), so only
@@ -183,6 +185,11 @@ export const ACCESS_CORE_CONFIG_SPEC: ConfigSpec<AccessCoreConfig> = {
     default: 1048576,
     min: 1024,
     max: 16777216,
+  }),
+  CLOUD_UPLINK_URL: env.optionalUrl({
+    description:
+      'the edge connector\'s uplink, e.g. http://127.0.0.1:8081/uplink: pushes and device/event data (per the cloud settings) are posted there; unset: cloud features report uplink "not-configured"',
+    protocols: ['http', 'https'],
   }),
 };
 

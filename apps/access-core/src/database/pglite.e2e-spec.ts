@@ -87,6 +87,7 @@ describe('access-core on embedded PGlite (built app)', () => {
         'CreateSiteSetting1767225600000',
         'CreateAccessDomain1767312000000',
         'CreateAuthSession1767398400000',
+        'MobilePath1767500000000',
       ],
     });
     expect((await fetch(`${running.url}/readyz`)).status).toBe(200);

@@ -7,6 +7,7 @@ import type { DeviceCommandEntity } from '../domain/device-command.entity';
 import type { DeviceEntity } from '../domain/device.entity';
 import type { DoorEntity } from '../domain/door.entity';
 import type { LockdownGroupEntity } from '../domain/lockdown-group.entity';
+import type { CloudSettings } from '../settings/settings.types';
 
 /** Payloads of the in-process domain events, by name. */
 export interface DomainEventMap {
@@ -27,6 +28,25 @@ export interface DomainEventMap {
   'command.result': { command: DeviceCommandEntity };
   /** A lockdown group was activated or cancelled. */
   'lockdown.changed': { group: LockdownGroupEntity };
+  /**
+   * Notifications were stored: one text for each of `operatorIds` (an alarm), or for
+   * `personIds` (an event of a person, or of someone they are guardian of).
+   */
+  'notification.created': {
+    kind: 'alarm' | 'event';
+    title: string;
+    body: string;
+    eventId: string;
+    alarmId: string | null;
+    notificationIds: readonly string[];
+    operatorIds: readonly string[];
+    personIds: readonly string[];
+    createdAt: Date;
+  };
+  /** A person's data was erased; copies kept elsewhere (stream log, outbox) must go too. */
+  'person.erased': { personId: string };
+  /** The cloud settings (push to app, push data to cloud) were changed by an administrator. */
+  'cloud.settings': { previous: CloudSettings; next: CloudSettings };
 }
 export type DomainEventName = keyof DomainEventMap;
 

@@ -25,6 +25,10 @@ export const AccessCoreErrorCode = {
   INVALID_REFRESH_TOKEN: 'INVALID_REFRESH_TOKEN',
   /** The person exists but an administrator has not enabled App Login for them. */
   APP_LOGIN_DISABLED: 'APP_LOGIN_DISABLED',
+  /** An encrypted login names an unknown, used or expired hello, or not the hello's nonce. */
+  E2E_HELLO_INVALID: 'E2E_HELLO_INVALID',
+  /** An encrypted login that cannot be decrypted (wrong key, alg other than ECDH-ES/A256GCM, garbage). */
+  E2E_DECRYPT_FAILED: 'E2E_DECRYPT_FAILED',
   /** Signed in, but this role may not call this endpoint or touch this object. */
   FORBIDDEN: 'FORBIDDEN',
   /** Too many attempts; retry after the Retry-After header's seconds. */
@@ -55,6 +59,8 @@ export const ACCESS_CORE_ERROR_STATUS: { readonly [K in AccessCoreErrorCode]: nu
   INVALID_CREDENTIALS: 401,
   INVALID_REFRESH_TOKEN: 401,
   APP_LOGIN_DISABLED: 403,
+  E2E_HELLO_INVALID: 400,
+  E2E_DECRYPT_FAILED: 400,
   FORBIDDEN: 403,
   RATE_LIMITED: 429,
   CONFLICT: 409,

@@ -12,6 +12,16 @@ function flatten(errors: readonly ValidationError[], parent = ''): ErrorDetail[]
   return out;
 }
 
+/** VALIDATION_FAILED naming every failed field (never its value). */
+export function validationException(errors: readonly ValidationError[]): AccessCoreException {
+  const details = flatten(errors);
+  const message =
+    details.length > 0
+      ? details.map((d) => d.problems.join('; ')).join('; ')
+      : 'the request body must be a JSON object';
+  return new AccessCoreException(AccessCoreErrorCode.VALIDATION_FAILED, message, details);
+}
+
 /** Global pipe: unknown fields are an error (not silently dropped), payloads become DTO instances. */
 export function createValidationPipe(): ValidationPipe {
   return new ValidationPipe({
@@ -20,13 +30,6 @@ export function createValidationPipe(): ValidationPipe {
     forbidUnknownValues: true,
     transform: true,
     validationError: { target: false, value: false },
-    exceptionFactory: (errors) => {
-      const details = flatten(errors);
-      const message =
-        details.length > 0
-          ? details.map((d) => d.problems.join('; ')).join('; ')
-          : 'the request body must be a JSON object';
-      return new AccessCoreException(AccessCoreErrorCode.VALIDATION_FAILED, message, details);
-    },
+    exceptionFactory: (errors) => validationException(errors),
   });
 }

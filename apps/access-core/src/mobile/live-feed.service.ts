@@ -22,17 +22,17 @@ export class LiveFeedService implements OnModuleInit, OnModuleDestroy {
 
   onModuleInit(): void {
     this.unsubscribe.push(
+      // Published even with nobody connected: the stream log lets phones catch up (resume).
       this.events.on('alarm.created', ({ alarm, event }) => {
-        if (this.hub.size === 0) return;
         this.alarms
           .viewOf(alarm, event)
-          .then((data) => {
-            if (data) this.hub.publish({ roles: ['admin'] }, { type: 'alarm', data });
+          .then(async (data) => {
+            if (data) await this.hub.publish({ roles: ['admin'] }, { type: 'alarm', data });
           })
           .catch((err: unknown) => this.logger.error({ err, alarmId: alarm.id }, 'alarm not forwarded'));
       }),
       this.events.on('device.status', ({ device, online, reason }) => {
-        this.hub.publish(
+        void this.hub.publish(
           { roles: ['admin'] },
           {
             type: 'device-status',

@@ -4,6 +4,7 @@ import { SettingsController } from '../settings/settings.controller';
 import { SettingsModule } from '../settings/settings.module';
 import { TerminalsModule } from '../terminals/terminals.module';
 import { LockdownModule } from '../lockdown/lockdown.module';
+import { UplinkModule } from '../uplink/uplink.module';
 import { AccessRecordsService } from './access-records.service';
 import { AlarmsController } from './alarms.controller';
 import { AlarmsService } from './alarms.service';
@@ -12,6 +13,7 @@ import { CredentialsService } from './credentials.service';
 import { DashboardController } from './dashboard.controller';
 import { DashboardService } from './dashboard.service';
 import { EventPresenter } from './event-presenter';
+import { IdempotencyRepository } from './idempotency.repository';
 import { InvitationsController } from './invitations.controller';
 import { InvitationsService } from './invitations.service';
 import { LiveFeedService } from './live-feed.service';
@@ -27,7 +29,7 @@ import { VisitsService } from './visits.service';
 
 /** The mobile API: administrator and personnel features (REST under /api/v1). */
 @Module({
-  imports: [SettingsModule, MailModule, TerminalsModule, LockdownModule],
+  imports: [SettingsModule, MailModule, TerminalsModule, LockdownModule, UplinkModule],
   controllers: [
     DashboardController,
     AlarmsController,
@@ -47,6 +49,7 @@ import { VisitsService } from './visits.service';
     AlarmsService,
     AccessRecordsService,
     RemoteControlService,
+    IdempotencyRepository,
     VisitsService,
     PeopleService,
     MeService,

@@ -120,15 +120,22 @@ export class NotificationsService implements OnModuleInit, OnModuleDestroy {
     const operators = await this.operators.orm.find({ where: { disabled: false }, select: { id: true } });
     const ctx = (await this.presenter.contexts([event])).get(event.id);
     if (!ctx || operators.length === 0) return;
-    await this.notifications.orm.insert(
-      operators.map((o) => ({
-        recipientOperatorId: o.id,
-        kind: 'alarm',
-        eventId: event.id,
-        title: `${event.level === 'alarm' ? 'Alarm' : 'Exception'}: ${event.name}`,
-        body: `${describe(event, ctx)} at ${event.time.toISOString()} (alarm ${alarmId})`,
-      })),
+    const title = `${event.level === 'alarm' ? 'Alarm' : 'Exception'}: ${event.name}`;
+    const body = `${describe(event, ctx)} at ${event.time.toISOString()} (alarm ${alarmId})`;
+    const inserted = await this.notifications.orm.insert(
+      operators.map((o) => ({ recipientOperatorId: o.id, kind: 'alarm', eventId: event.id, title, body })),
     );
+    this.events.emit('notification.created', {
+      kind: 'alarm',
+      title,
+      body,
+      eventId: event.id,
+      alarmId,
+      notificationIds: inserted.identifiers.map((i) => String(i.id)),
+      operatorIds: operators.map((o) => o.id),
+      personIds: [],
+      createdAt: this.clock.now(),
+    });
   }
 
   private async fanOut(event: AccessEventEntity): Promise<void> {
@@ -149,7 +156,18 @@ export class NotificationsService implements OnModuleInit, OnModuleDestroy {
           body: `${id === subjectId ? 'You' : subject}: ${describe(event, ctx)} at ${event.time.toISOString()}`,
         }),
       );
-      this.hub.publish({ personIds: [id] }, { type: 'notification', data: view(n) });
+      await this.hub.publish({ personIds: [id] }, { type: 'notification', data: view(n) });
+      this.events.emit('notification.created', {
+        kind: 'event',
+        title: n.title,
+        body: n.body,
+        eventId: event.id,
+        alarmId: null,
+        notificationIds: [n.id],
+        operatorIds: [],
+        personIds: [id],
+        createdAt: n.createdAt,
+      });
     }
   }
 }

@@ -17,7 +17,7 @@ import {
 const IDEMPOTENCY_HEADER = {
   name: 'Idempotency-Key',
   required: false,
-  description: 'a retried request with the same key returns the first command instead of acting twice',
+  description: 'a retried request with the same key returns the first answer instead of acting twice',
 };
 
 @ApiTags('admin: remote control and lockdown')
@@ -69,23 +69,27 @@ export class RemoteControlController {
 
   @Post('lockdown/groups/:id/activate')
   @HttpCode(200)
+  @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiOperation({ summary: 'Lock every door of the group → Under Lockdown' })
   activate(
     @Param() p: IdParamDto,
+    @Headers('idempotency-key') key: string | undefined,
     @CurrentUser() who: Principal,
     @Client() client: ClientInfo,
   ): Promise<LockdownGroupView> {
-    return this.remote.activateLockdown(p.id, who, client);
+    return this.remote.activateLockdown(p.id, checkIdempotencyKey(key), who, client);
   }
 
   @Post('lockdown/groups/:id/cancel')
   @HttpCode(200)
+  @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiOperation({ summary: 'End the lockdown of the group' })
   cancel(
     @Param() p: IdParamDto,
+    @Headers('idempotency-key') key: string | undefined,
     @CurrentUser() who: Principal,
     @Client() client: ClientInfo,
   ): Promise<LockdownGroupView> {
-    return this.remote.cancelLockdown(p.id, who, client);
+    return this.remote.cancelLockdown(p.id, checkIdempotencyKey(key), who, client);
   }
 }

@@ -13,6 +13,7 @@ import { LockdownService } from '../lockdown/lockdown.service';
 import { DeviceCommandService } from '../terminals/device-command.service';
 import { DoorControlService } from '../terminals/door-control.service';
 import { actorOf, AuditService } from './audit.service';
+import { IdempotencyRepository } from './idempotency.repository';
 import type { DoorListQueryDto } from './dto/remote.dto';
 import { likePattern, pageWindow, type Page } from './pagination';
 
@@ -49,6 +50,9 @@ export interface LockdownGroupView {
 }
 
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9._:-]{1,100}$/;
+/** How long a retry waits for the first request with its key to finish. */
+const IDEMPOTENT_WAIT_MS = 15_000;
+const IDEMPOTENT_POLL_MS = 100;
 
 export function checkIdempotencyKey(header: string | undefined): string | undefined {
   if (header === undefined || header === '') return undefined;
@@ -79,6 +83,7 @@ export class RemoteControlService {
     private readonly commands: DeviceCommandService,
     private readonly lockdown: LockdownService,
     private readonly audit: AuditService,
+    private readonly idempotency: IdempotencyRepository,
   ) {}
 
   async listDoors(q: DoorListQueryDto): Promise<Page<DoorView>> {
@@ -155,20 +160,68 @@ export class RemoteControlService {
     return Promise.all(rows.map((g) => this.groupView(g)));
   }
 
-  async activateLockdown(groupId: string, who: Principal, client: ClientInfo): Promise<LockdownGroupView> {
+  async activateLockdown(
+    groupId: string,
+    key: string | undefined,
+    who: Principal,
+    client: ClientInfo,
+  ): Promise<LockdownGroupView> {
     await this.requireGroup(groupId);
-    const { group, commands } = await this.lockdown.activate(groupId, actorOf(who));
-    await this.audit.record(who, client, 'lockdown.activate', `lockdown-group:${groupId}`, {
-      commands: commands.length,
+    return this.once(key && `mobile:${who.subjectId}:lockdown-activate:${groupId}:${key}`, async () => {
+      const { group, commands } = await this.lockdown.activate(groupId, actorOf(who));
+      await this.audit.record(who, client, 'lockdown.activate', `lockdown-group:${groupId}`, {
+        commands: commands.length,
+      });
+      return this.groupView(group);
     });
-    return this.groupView(group);
   }
 
-  async cancelLockdown(groupId: string, who: Principal, client: ClientInfo): Promise<LockdownGroupView> {
+  async cancelLockdown(
+    groupId: string,
+    key: string | undefined,
+    who: Principal,
+    client: ClientInfo,
+  ): Promise<LockdownGroupView> {
     await this.requireGroup(groupId);
-    const { group, commands } = await this.lockdown.cancel(groupId, actorOf(who));
-    await this.audit.record(who, client, 'lockdown.cancel', `lockdown-group:${groupId}`, { commands: commands.length });
-    return this.groupView(group);
+    return this.once(key && `mobile:${who.subjectId}:lockdown-cancel:${groupId}:${key}`, async () => {
+      const { group, commands } = await this.lockdown.cancel(groupId, actorOf(who));
+      await this.audit.record(who, client, 'lockdown.cancel', `lockdown-group:${groupId}`, {
+        commands: commands.length,
+      });
+      return this.groupView(group);
+    });
+  }
+
+  /**
+   * Acts once per key: the first request acts and stores its answer; a retry with the same key
+   * gets that answer (waiting while the first is still acting). Without a key, acts every time.
+   */
+  private async once(key: string | undefined, act: () => Promise<LockdownGroupView>): Promise<LockdownGroupView> {
+    if (!key) return act();
+    const deadline = Date.now() + IDEMPOTENT_WAIT_MS;
+    for (;;) {
+      if (await this.idempotency.claim(key)) {
+        let view: LockdownGroupView;
+        try {
+          view = await act();
+        } catch (err) {
+          await this.idempotency.release(key);
+          throw err;
+        }
+        await this.idempotency.complete(key, { ...view });
+        return view;
+      }
+      const record = await this.idempotency.find(key);
+      if (record?.result) return record.result as unknown as LockdownGroupView;
+      if (Date.now() >= deadline) {
+        throw new AccessCoreException(
+          AccessCoreErrorCode.CONFLICT,
+          'a request with this Idempotency-Key is still being carried out; retry later',
+        );
+      }
+      // Pending (retry while the first is running) or released (the first failed: claim again).
+      if (record) await new Promise((resolve) => setTimeout(resolve, IDEMPOTENT_POLL_MS));
+    }
   }
 
   private async settle(command: DeviceCommandEntity): Promise<CommandOutcome> {

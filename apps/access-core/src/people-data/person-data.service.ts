@@ -9,6 +9,7 @@ import { OperationLogRepository } from '../domain/operator.repository';
 import { PersonEntity } from '../domain/person.entity';
 import { PersonRepository } from '../domain/person.repository';
 import { InvitationEntity, VisitEntity } from '../domain/visitor.entity';
+import { DomainEvents } from '../events/domain-events';
 import { AccessCoreErrorCode, AccessCoreException } from '../http/access-core.exception';
 import { SyncService } from '../terminals/sync.service';
 
@@ -88,6 +89,7 @@ export class PersonDataService {
     private readonly levels: AccessLevelRepository,
     private readonly oplog: OperationLogRepository,
     private readonly sync: SyncService,
+    private readonly bus: DomainEvents,
     @Inject(ROOT_LOGGER) root: Logger,
   ) {
     this.log = root.child({ component: 'person-data' });
@@ -170,7 +172,8 @@ export class PersonDataService {
 
   /**
    * Erases a person: the row (with credentials, encrypted fields, photo), their guardian links,
-   * level memberships, invitations and notifications; their events stay as anonymous records
+   * level memberships, invitations and notifications (and, through 'person.erased', their live
+   * messages and pending pushes); their events stay as anonymous records
    * (person, pin, card, picture and raw line cleared); the terminals are told to delete them.
    * @throws AccessCoreException NOT_FOUND.
    */
@@ -191,6 +194,7 @@ export class PersonDataService {
       // hosted visits keep the visit with no host (ON DELETE SET NULL).
       await m.delete(PersonEntity, { id: p.id });
     });
+    this.bus.emit('person.erased', { personId: p.id });
     await this.sync.removePerson(p.pin);
     await this.oplog.record({
       actor,

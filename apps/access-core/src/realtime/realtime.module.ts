@@ -1,8 +1,9 @@
 import { Global, Module } from '@nestjs/common';
+import { StreamEventRepository } from './stream-event.repository';
 import { StreamGateway } from './stream.gateway';
 import { StreamHub } from './stream.hub';
 
 /** The WebSocket stream; other modules publish through StreamHub. */
 @Global()
-@Module({ providers: [StreamHub, StreamGateway], exports: [StreamHub] })
+@Module({ providers: [StreamEventRepository, StreamHub, StreamGateway], exports: [StreamHub] })
 export class RealtimeModule {}

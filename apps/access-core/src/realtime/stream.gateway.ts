@@ -1,5 +1,6 @@
 /**
- * WebSocket /api/v1/stream: live alarms, device status and notifications, filtered per user.
+ * WebSocket /api/v1/stream: live alarms, device status and notifications, filtered per user,
+ * with resume after a gap (docs/mobile-path.md §4).
  *
  * Authentication (never a token in the URL, which proxies and logs keep):
  *  - either offer the subprotocols `lanbridge.stream.v1` and `bearer.<accessToken>`; the server
@@ -9,13 +10,35 @@
  * Before the access token expires, send `{"type":"auth","token":<fresh token of the same user>}`
  * to keep the stream; otherwise it closes with 4401.
  *
- * Server → client: `{"type":"ready","role","expiresAt"}`, `{"type":"alarm","data"}`,
- * `{"type":"device-status","data"}`, `{"type":"notification","data"}`, `{"type":"pong"}`.
- * Client → server: `auth` as above, `{"type":"ping"}`.
+ * Server → client:
+ *  - `{"type":"ready","role","expiresAt","cursor"}` once authenticated (again after each re-auth).
+ *    `cursor` is the id of the newest stored message: every later one reaches this stream live.
+ *  - `{"type":"alarm"|"device-status"|"notification","id","data"}`: a published message. Each is
+ *    stored (table `stream_event`, kept STREAM_RETENTION_MS = 7 days) before it is sent; `id` is
+ *    its decimal row id, increasing on every stream. (`id` is absent only when storing failed.)
+ *  - `{"type":"resumed","after","replayed","truncated"}` when a replay is complete: it started
+ *    after `after` and sent `replayed` messages; `truncated: true` says messages after `after` are
+ *    no longer stored (older than 7 days, or `after` is not an id of this site): reload via REST.
+ *  - `{"type":"pong"}`.
+ * Client → server:
+ *  - `auth` as above; `{"type":"ping"}`;
+ *  - `{"type":"resume","after":"<id>"}`: replays every stored message for this user with a
+ *    greater id, in order, then continues live with no gap and no duplicate. Without `after`,
+ *    from this session's acknowledged id (below), else from the `ready` cursor.
+ *    Live delivery starts only with the client's first message after `ready`, or LIVE_AFTER_MS
+ *    (2 s) after it: send `resume` first, and the stream is one increasing sequence of ids.
+ *    A client that sends something else (or nothing) gets what was published since `ready`,
+ *    then live. A later `resume` replays from its `after` again, so messages already delivered
+ *    with a greater id come once more (clients drop ids they have seen).
+ *  - `{"type":"ack","id":"<id>"}`: this session (refresh-token family) has processed everything
+ *    up to `id`; stored in `stream_cursor`, never moving backwards, clamped to the newest id.
+ * Client messages are handled one at a time in arrival order (so an ack is stored before a
+ * following resume reads it); more than MAX_PENDING_MESSAGES waiting closes the stream (4429).
  *
- * Close codes: 4400 malformed message, 4401 unauthenticated / token expired, 4403 the new
- * token is another user's, 4408 no auth message in time, 4429 too slow to read (buffer
- * over MAX_BUFFERED_BYTES), 1001 server shutting down, 1009 message too big.
+ * Close codes: 4400 malformed message (or resume/ack before auth), 4401 unauthenticated / token
+ * expired, 4403 the new token is another user's, 4408 no auth message in time, 4429 too slow to
+ * read (buffer over MAX_BUFFERED_BYTES) or too many messages waiting, 1011 a replay failed
+ * (reconnect and resume), 1001 server shutting down, 1009 message too big.
  */
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -28,7 +51,7 @@ import { TokenService } from '../auth/token.service';
 import type { Principal } from '../auth/principal';
 import { AccessCoreException } from '../http/access-core.exception';
 import { Clock } from '../system/clock';
-import { StreamHub, type StreamClient, type StreamMessage } from './stream.hub';
+import { StreamHub, type ReplayTarget, type StreamMessage } from './stream.hub';
 
 export const STREAM_PATH = '/api/v1/stream';
 export const STREAM_SUBPROTOCOL = 'lanbridge.stream.v1';
@@ -38,6 +61,10 @@ const HEARTBEAT_MS = 30_000;
 const MAX_MESSAGE_BYTES = 16 * 1024;
 const MAX_BUFFERED_BYTES = 1024 * 1024;
 const SHUTDOWN_GRACE_MS = 1_000;
+const MAX_PENDING_MESSAGES = 32;
+const LIVE_AFTER_MS = 2_000;
+const MAX_STREAM_ID = 2n ** 63n - 1n;
+const STREAM_ID = /^(0|[1-9][0-9]{0,18})$/;
 
 export const StreamCloseCode = {
   BAD_MESSAGE: 4400,
@@ -45,8 +72,43 @@ export const StreamCloseCode = {
   OTHER_USER: 4403,
   AUTH_TIMEOUT: 4408,
   TOO_SLOW: 4429,
+  REPLAY_FAILED: 1011,
   GOING_AWAY: 1001,
 } as const;
+
+type ClientMessage =
+  | { readonly type: 'auth'; readonly token: string }
+  | { readonly type: 'ping' }
+  | { readonly type: 'resume'; readonly after: string | undefined }
+  | { readonly type: 'ack'; readonly id: string };
+
+const isStreamId = (v: unknown): v is string =>
+  typeof v === 'string' && STREAM_ID.test(v) && BigInt(v) <= MAX_STREAM_ID;
+
+function parseClientMessage(data: RawData, isBinary: boolean): ClientMessage | undefined {
+  if (isBinary) return undefined;
+  let msg: unknown;
+  try {
+    const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
+    msg = JSON.parse(bytes.toString('utf8')) as unknown;
+  } catch {
+    return undefined;
+  }
+  if (typeof msg !== 'object' || msg === null || Array.isArray(msg)) return undefined;
+  const m = msg as Record<string, unknown>;
+  switch (m.type) {
+    case 'ping':
+      return { type: 'ping' };
+    case 'auth':
+      return typeof m.token === 'string' ? { type: 'auth', token: m.token } : undefined;
+    case 'resume':
+      return m.after === undefined || isStreamId(m.after) ? { type: 'resume', after: m.after } : undefined;
+    case 'ack':
+      return isStreamId(m.id) ? { type: 'ack', id: m.id } : undefined;
+    default:
+      return undefined;
+  }
+}
 
 function offeredProtocols(req: IncomingMessage): string[] {
   const header = req.headers['sec-websocket-protocol'];
@@ -64,18 +126,28 @@ function reject(socket: Duplex, status: number, reason: string): void {
   );
 }
 
-class Connection implements StreamClient {
+class Connection implements ReplayTarget {
   principal: Principal | undefined;
   alive = true;
+  /** Set by StreamHub.replay: live messages are skipped, the replay reads them from the table. */
+  replaying = false;
   private expiry: NodeJS.Timeout | undefined;
+  /** Between `ready` and the client's first message: where live delivery will start. */
+  private start: { readonly cursor: string; readonly timer: NodeJS.Timeout } | undefined;
+  private queue: Promise<void> = Promise.resolve();
+  private pending = 0;
 
   constructor(
     readonly ws: WebSocket,
     private readonly log: Logger,
   ) {}
 
+  get open(): boolean {
+    return this.ws.readyState === WebSocket.OPEN;
+  }
+
   send(message: StreamMessage): void {
-    if (this.ws.readyState !== WebSocket.OPEN) return;
+    if (!this.open) return;
     if (this.ws.bufferedAmount > MAX_BUFFERED_BYTES) {
       this.log.warn({ buffered: this.ws.bufferedAmount }, 'stream client too slow; closing');
       this.close(StreamCloseCode.TOO_SLOW, 'too slow');
@@ -84,14 +156,44 @@ class Connection implements StreamClient {
     this.ws.send(JSON.stringify(message));
   }
 
-  authenticated(principal: Principal, nowMs: number): void {
+  deliver(message: StreamMessage): void {
+    if (!this.replaying) this.send(message);
+  }
+
+  sendReplayed(message: StreamMessage): Promise<void> {
+    if (!this.open) return Promise.resolve();
+    return new Promise((resolve) => this.ws.send(JSON.stringify(message), () => resolve()));
+  }
+
+  authenticated(principal: Principal, nowMs: number, cursor: string): void {
     this.principal = principal;
     clearTimeout(this.expiry);
     this.expiry = setTimeout(
       () => this.close(StreamCloseCode.UNAUTHENTICATED, 'token expired'),
       Math.max(0, principal.expiresAt * 1000 - nowMs),
     );
-    this.send({ type: 'ready', role: principal.role, expiresAt: new Date(principal.expiresAt * 1000).toISOString() });
+    this.send({
+      type: 'ready',
+      role: principal.role,
+      expiresAt: new Date(principal.expiresAt * 1000).toISOString(),
+      cursor,
+    });
+  }
+
+  /** Runs `task` after the client's earlier messages; false when too many are waiting. */
+  enqueue(task: () => Promise<void>): boolean {
+    if (this.pending >= MAX_PENDING_MESSAGES) return false;
+    this.pending += 1;
+    this.queue = this.queue.then(task).then(
+      () => {
+        this.pending -= 1;
+      },
+      (err: unknown) => {
+        this.pending -= 1;
+        this.log.error({ err }, 'stream message handling failed');
+      },
+    );
+    return true;
   }
 
   close(code: number, reason: string): void {
@@ -100,8 +202,23 @@ class Connection implements StreamClient {
       this.ws.close(code, reason);
   }
 
+  /** Holds live messages (they stay in the table) until `takeStart`, or `onTimeout` after LIVE_AFTER_MS. */
+  holdLiveFrom(cursor: string, onTimeout: () => void): void {
+    this.replaying = true;
+    this.start = { cursor, timer: setTimeout(onTimeout, LIVE_AFTER_MS) };
+  }
+
+  /** The held `ready` cursor, once (undefined when live delivery already started). */
+  takeStart(): string | undefined {
+    const start = this.start;
+    this.start = undefined;
+    if (start) clearTimeout(start.timer);
+    return start?.cursor;
+  }
+
   dispose(): void {
     clearTimeout(this.expiry);
+    if (this.start) clearTimeout(this.start.timer);
   }
 }
 
@@ -189,9 +306,16 @@ export class StreamGateway implements OnApplicationBootstrap, BeforeApplicationS
     if (principal) this.admit(conn, principal);
     ws.on('pong', () => (conn.alive = true));
     ws.on('message', (data: RawData, isBinary: boolean) => {
-      void this.onMessage(conn, data, isBinary).then(() => {
+      const msg = parseClientMessage(data, isBinary);
+      if (msg?.type === 'ping') {
+        conn.send({ type: 'pong' });
+        return;
+      }
+      const queued = conn.enqueue(async () => {
+        await this.onMessage(conn, msg);
         if (conn.principal) clearTimeout(authTimer);
       });
+      if (!queued) conn.close(StreamCloseCode.TOO_SLOW, 'too many messages waiting');
     });
     ws.on('close', () => {
       clearTimeout(authTimer);
@@ -203,31 +327,62 @@ export class StreamGateway implements OnApplicationBootstrap, BeforeApplicationS
   }
 
   private admit(conn: Connection, principal: Principal): void {
-    conn.authenticated(principal, this.clock.now().getTime());
+    const cursor = this.hub.cursor;
+    // Synchronously with add(): every message after `cursor` is either replayed or sent live.
+    conn.holdLiveFrom(cursor, () => {
+      if (!conn.enqueue(() => this.startLive(conn))) conn.close(StreamCloseCode.TOO_SLOW, 'too many messages waiting');
+    });
+    conn.authenticated(principal, this.clock.now().getTime(), cursor);
     this.hub.add(conn);
     this.logger.info({ role: principal.role, name: principal.name }, 'stream subscribed');
   }
 
-  private async onMessage(conn: Connection, data: RawData, isBinary: boolean): Promise<void> {
-    let msg: unknown;
+  private async onMessage(conn: Connection, msg: ClientMessage | undefined): Promise<void> {
+    if (msg === undefined || msg.type === 'ping') {
+      conn.close(StreamCloseCode.BAD_MESSAGE, 'expected auth, resume, ack or ping (see the stream protocol)');
+      return;
+    }
+    if (msg.type !== 'resume') await this.startLive(conn);
+    if (msg.type === 'auth') {
+      await this.reauthenticate(conn, msg.token);
+      return;
+    }
+    const principal = conn.principal;
+    if (!principal) {
+      conn.close(StreamCloseCode.BAD_MESSAGE, 'expected {"type":"auth","token":…} first');
+      return;
+    }
+    if (msg.type === 'ack') {
+      await this.hub.acknowledge(principal.sessionId, msg.id);
+      return;
+    }
+    const start = conn.takeStart();
+    const from = msg.after ?? (await this.hub.storedCursor(principal.sessionId)) ?? start ?? this.hub.cursor;
+    await this.replay(conn, principal, from, true);
+  }
+
+  /** A client that did not ask to resume: live from its `ready` cursor (what it missed meanwhile first). */
+  private async startLive(conn: Connection): Promise<void> {
+    const start = conn.takeStart();
+    if (start !== undefined && conn.principal) await this.replay(conn, conn.principal, start, false);
+  }
+
+  private async replay(conn: Connection, principal: Principal, from: string, announce: boolean): Promise<void> {
     try {
-      const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
-      msg = isBinary ? undefined : (JSON.parse(bytes.toString('utf8')) as unknown);
-    } catch {
-      msg = undefined;
+      const result = await this.hub.replay(conn, from);
+      if (!announce) return;
+      conn.send({ type: 'resumed', ...result });
+      this.logger.info({ role: principal.role, name: principal.name, ...result }, 'stream resumed');
+    } catch (err) {
+      this.logger.error({ err, name: principal.name }, 'stream replay failed');
+      conn.close(StreamCloseCode.REPLAY_FAILED, 'replay failed; reconnect and resume');
     }
-    const type = typeof msg === 'object' && msg !== null && 'type' in msg ? msg.type : undefined;
-    if (type === 'ping') {
-      conn.send({ type: 'pong' });
-      return;
-    }
-    if (type !== 'auth' || typeof (msg as { token?: unknown }).token !== 'string') {
-      conn.close(StreamCloseCode.BAD_MESSAGE, 'expected {"type":"auth","token":…} or {"type":"ping"}');
-      return;
-    }
+  }
+
+  private async reauthenticate(conn: Connection, token: string): Promise<void> {
     let principal: Principal;
     try {
-      principal = await this.tokens.authenticate((msg as { token: string }).token);
+      principal = await this.tokens.authenticate(token);
     } catch {
       conn.close(StreamCloseCode.UNAUTHENTICATED, 'the access token is not valid');
       return;
@@ -239,7 +394,7 @@ export class StreamGateway implements OnApplicationBootstrap, BeforeApplicationS
       conn.close(StreamCloseCode.OTHER_USER, 'a stream belongs to one user');
       return;
     }
-    if (conn.principal) conn.authenticated(principal, this.clock.now().getTime());
+    if (conn.principal) conn.authenticated(principal, this.clock.now().getTime(), this.hub.cursor);
     else this.admit(conn, principal);
   }
 

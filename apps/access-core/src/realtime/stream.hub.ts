@@ -1,5 +1,20 @@
-import { Injectable } from '@nestjs/common';
-import type { Principal, Role } from '../auth/principal';
+import {
+  Inject,
+  Injectable,
+  type BeforeApplicationShutdown,
+  type OnApplicationBootstrap,
+  type OnModuleDestroy,
+  type OnModuleInit,
+} from '@nestjs/common';
+import type { Logger } from '@lanbridge/logging';
+import type { Principal } from '../auth/principal';
+import type { AccessCoreConfig } from '../config/access-core.config';
+import { ACCESS_CORE_CONFIG, ROOT_LOGGER } from '../config/config.tokens';
+import { DomainEvents } from '../events/domain-events';
+import { Clock } from '../system/clock';
+import { StreamEventRepository, type Audience, type Receiver } from './stream-event.repository';
+
+export type { Audience } from './stream-event.repository';
 
 /** One JSON message on the stream; `type` names it (see stream.gateway.ts). */
 export interface StreamMessage {
@@ -7,21 +22,96 @@ export interface StreamMessage {
   readonly [key: string]: unknown;
 }
 
+/** A message published to users: stored, then delivered as `{type, id, data}`. */
+export interface LiveMessage {
+  readonly type: string;
+  readonly data: unknown;
+}
+
 export interface StreamClient {
   readonly principal: Principal | undefined;
-  send(message: StreamMessage): void;
+  /** A live message (with its `id`, absent only when it could not be stored). */
+  deliver(message: StreamMessage): void;
 }
 
-/** Who receives a message: everyone of `roles`, and/or the personnel users in `personIds`. */
-export interface Audience {
-  readonly roles?: readonly Role[];
-  readonly personIds?: readonly string[];
+/** A client a replay writes to; while `replaying`, `deliver` must drop live messages. */
+export interface ReplayTarget extends StreamClient {
+  replaying: boolean;
+  readonly open: boolean;
+  /** Sends a replayed message; resolves once the socket has written it. */
+  sendReplayed(message: StreamMessage): Promise<void>;
 }
 
-/** The authenticated stream connections, and delivery filtered by the receiver's rights. */
+export interface ReplayResult {
+  /** The id the replay started after. */
+  readonly after: string;
+  readonly replayed: number;
+  /** Some messages after `after` are no longer stored (older than the retention) or `after` is unknown. */
+  readonly truncated: boolean;
+}
+
+/** Messages are kept this long for resuming streams. */
+export const STREAM_RETENTION_MS = 7 * 86_400_000;
+const PRUNE_EVERY_MS = 3_600_000;
+const REPLAY_PAGE = 200;
+
+/** True when `who` is in `audience` (the SQL twin is StreamEventRepository.page). */
+export function audienceMatches(audience: Audience, who: Receiver): boolean {
+  if (audience.roles?.includes(who.role)) return true;
+  return who.role === 'personnel' && (audience.personIds?.includes(who.subjectId) ?? false);
+}
+
+/**
+ * The authenticated stream connections and the message log behind them. Every publish is
+ * first appended to `stream_event` (its id orders it) and then delivered, one publish at a
+ * time, so every client sees ids in increasing order. A client that was away replays what it
+ * missed (`resume`); the replay's last step runs with publishing held, so no live message can
+ * fall between the replayed ones and the live ones, and none arrives twice.
+ */
 @Injectable()
-export class StreamHub {
+export class StreamHub implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown, OnModuleDestroy {
+  private readonly logger: Logger;
   private readonly clients = new Set<StreamClient>();
+  private chain: Promise<void> = Promise.resolve();
+  private latest = 0n;
+  private pruner: NodeJS.Timeout | undefined;
+  private readonly unsubscribe: (() => void)[] = [];
+
+  constructor(
+    private readonly repo: StreamEventRepository,
+    private readonly clock: Clock,
+    private readonly bus: DomainEvents,
+    @Inject(ACCESS_CORE_CONFIG) private readonly config: AccessCoreConfig,
+    @Inject(ROOT_LOGGER) root: Logger,
+  ) {
+    this.logger = root.child({ component: 'stream-hub' });
+  }
+
+  async onModuleInit(): Promise<void> {
+    this.latest = BigInt(await this.repo.latestId());
+    this.unsubscribe.push(
+      this.bus.on('person.erased', ({ personId }) => {
+        void this.exclusive(() => this.repo.forgetPerson(personId)).catch((err: unknown) =>
+          this.logger.error({ err }, 'erasing stream messages failed'),
+        );
+      }),
+    );
+  }
+
+  onApplicationBootstrap(): void {
+    void this.prune();
+    this.pruner = setInterval(() => void this.prune(), PRUNE_EVERY_MS);
+    this.pruner.unref();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    clearInterval(this.pruner);
+    await this.chain;
+  }
+
+  onModuleDestroy(): void {
+    for (const off of this.unsubscribe.splice(0)) off();
+  }
 
   add(client: StreamClient): void {
     this.clients.add(client);
@@ -31,24 +121,107 @@ export class StreamHub {
     this.clients.delete(client);
   }
 
-  /** Sends to every matching client; returns how many got it. */
-  publish(audience: Audience, message: StreamMessage): number {
-    const people = audience.personIds ? new Set(audience.personIds) : undefined;
-    let n = 0;
-    for (const c of this.clients) {
-      const p = c.principal;
-      if (!p) continue;
-      const byRole = audience.roles?.includes(p.role) ?? false;
-      const byPerson = p.role === 'personnel' && (people?.has(p.subjectId) ?? false);
-      if (byRole || byPerson) {
-        c.send(message);
-        n += 1;
-      }
-    }
-    return n;
+  /** The id of the newest message published; a client added now receives every later one live. */
+  get cursor(): string {
+    return this.latest.toString();
   }
 
   get size(): number {
     return this.clients.size;
+  }
+
+  /**
+   * Stores the message, then sends it to every matching client. Resolves once delivered;
+   * never rejects (a message that cannot be stored is still delivered live, without an id).
+   */
+  publish(audience: Audience, message: LiveMessage): Promise<void> {
+    return this.exclusive(async () => {
+      let id: string | undefined;
+      try {
+        id = await this.repo.append(message.type, audience, message.data);
+      } catch (err) {
+        this.logger.error({ err, type: message.type }, 'stream message not stored; delivered live only');
+      }
+      // Same tick as the delivery: a client added before it gets the message live, one added
+      // after it sees it covered by the cursor.
+      if (id !== undefined) this.latest = BigInt(id);
+      const out: StreamMessage =
+        id === undefined ? { type: message.type, data: message.data } : { type: message.type, id, data: message.data };
+      for (const c of this.clients) {
+        if (c.principal && audienceMatches(audience, c.principal)) c.deliver(out);
+      }
+    });
+  }
+
+  /**
+   * Replays to `client` every stored message for its user with an id greater than `after`, in
+   * order, then switches it to live delivery with nothing missed and nothing sent twice.
+   */
+  async replay(client: ReplayTarget, after: string): Promise<ReplayResult> {
+    const who = client.principal;
+    if (!who) throw new Error('replay before authentication');
+    const truncated = await this.isTruncated(after);
+    client.replaying = true;
+    let last = after;
+    let replayed = 0;
+    const sendPage = async (flush: boolean): Promise<boolean> => {
+      const rows = await this.repo.page(last, who, REPLAY_PAGE);
+      let written: Promise<void> = Promise.resolve();
+      for (const r of rows) written = client.sendReplayed({ type: r.type, id: r.id, data: r.data });
+      if (rows.length > 0) last = rows[rows.length - 1].id;
+      replayed += rows.length;
+      if (flush) await written;
+      return rows.length === REPLAY_PAGE && client.open;
+    };
+    try {
+      // Bulk of the backlog, publishing continuing meanwhile (this client skips live messages).
+      while (await sendPage(true));
+      // The tail, with publishing held, then live.
+      await this.exclusive(async () => {
+        while (await sendPage(false));
+        client.replaying = false;
+      });
+    } finally {
+      client.replaying = false;
+    }
+    return { after, replayed, truncated };
+  }
+
+  /** The acknowledged cursor of a session family, if it ever acknowledged one. */
+  storedCursor(sessionId: string): Promise<string | undefined> {
+    return this.repo.cursor(sessionId);
+  }
+
+  /** Records that the session family has processed everything up to `id` (clamped to the newest id). */
+  async acknowledge(sessionId: string, id: string): Promise<void> {
+    const clamped = BigInt(id) > this.latest ? this.latest : BigInt(id);
+    await this.repo.saveCursor(sessionId, clamped.toString());
+  }
+
+  private async isTruncated(after: string): Promise<boolean> {
+    if (BigInt(after) > this.latest) return true;
+    const oldest = await this.repo.oldestId();
+    return oldest !== undefined && BigInt(oldest) > BigInt(after) + 1n;
+  }
+
+  /** Runs `fn` after every publish queued before it, holding later publishes until it ends. */
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.chain.then(fn);
+    this.chain = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
+  }
+
+  private async prune(): Promise<void> {
+    const now = this.clock.now().getTime();
+    try {
+      const removed = await this.repo.prune(new Date(now - STREAM_RETENTION_MS));
+      await this.repo.pruneCursors(new Date(now - this.config.AUTH_REFRESH_TOKEN_TTL_DAYS * 86_400_000));
+      if (removed > 0) this.logger.info({ removed }, 'old stream messages pruned');
+    } catch (err) {
+      this.logger.warn({ err }, 'pruning stream messages failed');
+    }
   }
 }

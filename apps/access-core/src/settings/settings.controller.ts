@@ -4,9 +4,10 @@ import { Client, CurrentUser } from '../auth/current-user.decorator';
 import type { ClientInfo, Principal } from '../auth/principal';
 import { Roles } from '../auth/roles.decorator';
 import { AuditService } from '../mobile/audit.service';
+import { UplinkWorker } from '../uplink/uplink.worker';
 import { CloudSettingsDto, MailServerDto } from './settings.dto';
 import { SettingsService } from './settings.service';
-import type { CloudSettings, MailServerView } from './settings.types';
+import type { CloudSettingsView, MailServerView } from './settings.types';
 
 @ApiTags('admin: settings')
 @Roles('admin')
@@ -15,6 +16,7 @@ export class SettingsController {
   constructor(
     private readonly settings: SettingsService,
     private readonly audit: AuditService,
+    private readonly uplink: UplinkWorker,
   ) {}
 
   @Get('mail-server')
@@ -48,8 +50,9 @@ export class SettingsController {
   }
 
   @Get('cloud')
-  cloud(): Promise<CloudSettings> {
-    return this.settings.cloud();
+  @ApiOperation({ summary: 'Push to app, push data to cloud, broker URI, and how the cloud uplink is doing' })
+  async cloud(): Promise<CloudSettingsView> {
+    return { ...(await this.settings.cloud()), ...(await this.uplink.status()) };
   }
 
   @Put('cloud')
@@ -58,9 +61,9 @@ export class SettingsController {
     @Body() body: CloudSettingsDto,
     @CurrentUser() who: Principal,
     @Client() client: ClientInfo,
-  ): Promise<CloudSettings> {
+  ): Promise<CloudSettingsView> {
     const next = await this.settings.setCloud(body);
     await this.audit.record(who, client, 'settings.cloud.set', 'settings:cloud', { ...next });
-    return next;
+    return { ...next, ...(await this.uplink.status()) };
   }
 }

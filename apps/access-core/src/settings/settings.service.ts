@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { fieldCipher } from '../crypto/field-cipher';
 import { SiteSettingRepository } from '../database/site-setting.repository';
+import { DomainEvents } from '../events/domain-events';
 import type { JsonValue } from '../database/site-setting.entity';
 import type { CloudSettings, MailServerSettings, MailServerView } from './settings.types';
 
@@ -29,7 +30,10 @@ export interface MailServerInput {
 /** Site-wide settings of the mobile features, kept in site_setting. */
 @Injectable()
 export class SettingsService {
-  constructor(private readonly settings: SiteSettingRepository) {}
+  constructor(
+    private readonly settings: SiteSettingRepository,
+    private readonly bus: DomainEvents,
+  ) {}
 
   /** The mail server with its password decrypted, or undefined when none is configured. */
   async mailServer(): Promise<MailServerSettings | undefined> {
@@ -113,8 +117,10 @@ export class SettingsService {
     const defined = Object.fromEntries(
       Object.entries(patch).filter(([, v]) => v !== undefined),
     ) as Partial<CloudSettings>;
-    const next = { ...(await this.cloud()), ...defined };
+    const previous = await this.cloud();
+    const next = { ...previous, ...defined };
     await this.settings.set(CLOUD_SETTINGS_KEY, { ...next });
+    this.bus.emit('cloud.settings', { previous, next });
     return next;
   }
 }

@@ -30,3 +30,15 @@ export interface CloudSettings {
   /** The broker this site's connector dials, e.g. wss://broker.example.com. */
   readonly brokerUri: string | null;
 }
+
+/** How the cloud uplink (CLOUD_UPLINK_URL) is doing, as shown with the cloud settings. */
+export interface UplinkStatus {
+  /** not-configured: no CLOUD_UPLINK_URL; failing: the last delivery attempt failed. */
+  readonly uplink: 'not-configured' | 'ok' | 'failing';
+  /** Items waiting in the outbox. */
+  readonly pending: number;
+  /** What the last failed attempt ran into, until a delivery succeeds again. */
+  readonly lastError: string | null;
+}
+
+export type CloudSettingsView = CloudSettings & UplinkStatus;

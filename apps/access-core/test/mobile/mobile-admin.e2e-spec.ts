@@ -245,16 +245,24 @@ describe('mobile API: administrator', () => {
     });
 
     it('keeps the cloud settings', async () => {
+      // No CLOUD_UPLINK_URL on this site: the uplink reports not-configured and nothing is queued.
+      const uplink = { uplink: 'not-configured', pending: 0, lastError: null };
       expect((await admin.get<Json>('/api/v1/settings/cloud')).body).toEqual({
         pushToApp: false,
         pushDataToCloud: false,
         brokerUri: null,
+        ...uplink,
       });
       const r = await admin.put<Json>('/api/v1/settings/cloud', {
         pushToApp: true,
         brokerUri: 'wss://broker.example.test',
       });
-      expect(r.body).toEqual({ pushToApp: true, pushDataToCloud: false, brokerUri: 'wss://broker.example.test' });
+      expect(r.body).toEqual({
+        pushToApp: true,
+        pushDataToCloud: false,
+        brokerUri: 'wss://broker.example.test',
+        ...uplink,
+      });
       expect((await admin.put<Json>('/api/v1/settings/cloud', { brokerUri: 'ftp://x' })).status).toBe(400);
     });
   });
@@ -375,6 +383,52 @@ describe('mobile API: administrator', () => {
       );
       const off = await admin.post<Json>(`/api/v1/lockdown/groups/${g.rows[0].id}/cancel`);
       expect(off.body).toMatchObject({ active: false, status: 'Normal' });
+      await waitFor('doors unlocked on the terminal', () => Promise.resolve(!t1.door(1).lockedDown), 10_000);
+    });
+
+    it('activates and cancels a lockdown once per Idempotency-Key, answering retries with the first result', async () => {
+      const groupId = (await admin.get<Json[]>('/api/v1/lockdown/groups')).body[0].id as string;
+      const commands = async (): Promise<number> =>
+        (await site.pg.query(`SELECT count(*)::int AS n FROM "${site.schema}".device_command`)).rows[0].n as number;
+      const activate = (headers: Record<string, string>) =>
+        admin.post<Json>(`/api/v1/lockdown/groups/${groupId}/activate`, {}, headers);
+      const cancel = (headers: Record<string, string>) =>
+        admin.post<Json>(`/api/v1/lockdown/groups/${groupId}/cancel`, {}, headers);
+      const before = await commands();
+      const on = { 'Idempotency-Key': 'lockdown-on-1' };
+      const a = await activate(on);
+      expect(a.body).toMatchObject({ active: true, status: 'Under Lockdown' });
+      const perActivation = (await commands()) - before;
+      expect(perActivation).toBeGreaterThanOrEqual(a.body.doorCount as number);
+      // A retry (after a lost answer) gets the first answer and sends nothing to the terminals.
+      expect((await activate(on)).body).toEqual(a.body);
+      expect((await commands()) - before).toBe(perActivation);
+
+      const off = { 'Idempotency-Key': 'lockdown-off-1' };
+      const c1 = await cancel(off);
+      expect(c1.body).toMatchObject({ active: false, status: 'Normal' });
+      const cancelled = await commands();
+      expect((await cancel(off)).body).toEqual(c1.body);
+      expect(await commands()).toBe(cancelled);
+
+      // A retry racing the first request: one activation, both answered alike.
+      const race = { 'Idempotency-Key': 'lockdown-on-2' };
+      const [r1, r2] = await Promise.all([activate(race), activate(race)]);
+      expect(r1.status).toBe(200);
+      expect(r2.body).toEqual(r1.body);
+      expect((await commands()) - cancelled).toBe(perActivation);
+      await cancel({});
+      // The same key for the other action is another request; a bad key is refused.
+      const again = await admin.post<Json>(`/api/v1/lockdown/groups/${groupId}/activate`, {}, off);
+      expect(again.body.active).toBe(true);
+      await admin.post(`/api/v1/lockdown/groups/${groupId}/cancel`);
+      const bad = await admin.post<Json>(
+        `/api/v1/lockdown/groups/${groupId}/activate`,
+        {},
+        { 'Idempotency-Key': 'no spaces' },
+      );
+      expect(bad.status).toBe(400);
+      expect(bad.body.code).toBe('VALIDATION_FAILED');
       await waitFor('doors unlocked on the terminal', () => Promise.resolve(!t1.door(1).lockedDown), 10_000);
     });
 

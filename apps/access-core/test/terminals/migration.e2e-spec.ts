@@ -19,6 +19,7 @@ describe('access domain migration on PostgreSQL', () => {
         'CreateSiteSetting1767225600000',
         'CreateAccessDomain1767312000000',
         'CreateAuthSession1767398400000',
+        'MobilePath1767500000000',
       ]);
       const tables = async (): Promise<string[]> =>
         (
@@ -32,6 +33,7 @@ describe('access domain migration on PostgreSQL', () => {
       expect(await tables()).toEqual(
         expect.arrayContaining(['device', 'door', 'person', 'access_event', 'device_command']),
       );
+      await ds.undoLastMigration({ transaction: 'each' }); // stream_event, stream_cursor, idempotency_record, cloud_outbox
       await ds.undoLastMigration({ transaction: 'each' }); // auth_session
       await ds.undoLastMigration({ transaction: 'each' }); // the access domain
       expect(await tables()).toEqual(['migrations', 'site_setting']);

@@ -1,10 +1,12 @@
 import { CreateSiteSetting1767225600000 } from './1767225600000-create-site-setting';
 import { CreateAccessDomain1767312000000 } from './1767312000000-create-access-domain';
 import { CreateAuthSession1767398400000 } from './1767398400000-create-auth-session';
+import { MobilePath1767500000000 } from './1767500000000-mobile-path';
 
 /** Every migration, oldest first. Never edit one after it is merged; add a new one. */
 export const ACCESS_CORE_MIGRATIONS = [
   CreateSiteSetting1767225600000,
   CreateAccessDomain1767312000000,
   CreateAuthSession1767398400000,
+  MobilePath1767500000000,
 ];

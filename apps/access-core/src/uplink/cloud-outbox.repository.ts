@@ -1,0 +1,130 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import type { JsonValue } from '../database/site-setting.entity';
+
+/**
+ * What a row carries to the cloud: `settings` (PUT /v1/settings) and `data-delete`
+ * (DELETE /v1/data) are control rows, sent one by one before anything else; `push`, `device`
+ * and `event-log` are posted in batches.
+ */
+export const OUTBOX_KINDS = ['settings', 'data-delete', 'push', 'device', 'event-log'] as const;
+export type OutboxKind = (typeof OUTBOX_KINDS)[number];
+export type BatchKind = Extract<OutboxKind, 'push' | 'device' | 'event-log'>;
+
+export interface OutboxRow {
+  /** Decimal text of the bigserial id. */
+  readonly id: string;
+  readonly kind: OutboxKind;
+  readonly payload: { readonly [key: string]: JsonValue };
+  readonly attempts: number;
+  /** True when its backoff has passed (compared with the database clock). */
+  readonly due: boolean;
+}
+
+/** Delay before a row's next attempt after `attempts` failures: 1 s, doubling, at most 30 s. */
+export const ROW_BACKOFF_SQL = `least(30, power(2, least(attempts, 5)))`;
+
+/** Table `cloud_outbox` (migration 1767500000000-mobile-path.ts), in plain parameterised SQL. */
+@Injectable()
+export class CloudOutboxRepository {
+  private readonly table: string;
+
+  constructor(@Inject(DataSource) private readonly dataSource: DataSource) {
+    const schema = dataSource.options.type === 'postgres' ? dataSource.options.schema : undefined;
+    this.table = schema ? `"${schema}"."cloud_outbox"` : '"cloud_outbox"';
+  }
+
+  async enqueue(kind: OutboxKind, payload: { readonly [key: string]: JsonValue }): Promise<void> {
+    await this.dataSource.query(`INSERT INTO ${this.table} (kind, payload) VALUES ($1, $2::jsonb)`, [
+      kind,
+      JSON.stringify(payload),
+    ]);
+  }
+
+  /** Queues the state of a device, replacing any older state of it not yet sent (upsert by sn). */
+  async replaceDevice(payload: { readonly sn: string; readonly [key: string]: JsonValue }): Promise<void> {
+    await this.dataSource.query(`DELETE FROM ${this.table} WHERE kind = 'device' AND payload->>'sn' = $1`, [
+      payload.sn,
+    ]);
+    await this.enqueue('device', payload);
+  }
+
+  /** Every control row, oldest first. */
+  control(): Promise<OutboxRow[]> {
+    return this.dataSource.query<OutboxRow[]>(
+      `SELECT id::text AS id, kind, payload, attempts, next_attempt_at <= now() AS due FROM ${this.table}
+       WHERE kind IN ('settings', 'data-delete') ORDER BY id`,
+    );
+  }
+
+  /** Up to `limit` rows of `kind` whose backoff has passed, oldest first. */
+  due(kind: BatchKind, limit: number): Promise<OutboxRow[]> {
+    return this.dataSource.query<OutboxRow[]>(
+      `SELECT id::text AS id, kind, payload, attempts, true AS due FROM ${this.table}
+       WHERE kind = $1 AND next_attempt_at <= now() ORDER BY id LIMIT $2`,
+      [kind, limit],
+    );
+  }
+
+  async delete(ids: readonly string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.dataSource.query(`DELETE FROM ${this.table} WHERE id = ANY($1::bigint[])`, [ids]);
+  }
+
+  /** Counts a failed attempt on each row and pushes its next attempt back (1 s → 30 s). */
+  async failed(ids: readonly string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.dataSource.query(
+      `UPDATE ${this.table}
+       SET next_attempt_at = now() + make_interval(secs => ${ROW_BACKOFF_SQL}), attempts = attempts + 1
+       WHERE id = ANY($1::bigint[])`,
+      [ids],
+    );
+  }
+
+  async dropKinds(kinds: readonly OutboxKind[]): Promise<number> {
+    const rows = await this.dataSource.query<{ n: number }[]>(
+      `WITH d AS (DELETE FROM ${this.table} WHERE kind = ANY($1::text[]) RETURNING 1) SELECT count(*)::int AS n FROM d`,
+      [kinds],
+    );
+    return rows[0]?.n ?? 0;
+  }
+
+  /**
+   * Bounds the outbox through a long outage: pushes older than a day (stale as alerts) and data
+   * older than a week are dropped; returns how many.
+   */
+  async expire(): Promise<number> {
+    const rows = await this.dataSource.query<{ n: number }[]>(
+      `WITH d AS (
+         DELETE FROM ${this.table}
+         WHERE (kind = 'push' AND created_at < now() - interval '1 day')
+            OR (kind IN ('device', 'event-log') AND created_at < now() - interval '7 days')
+         RETURNING 1)
+       SELECT count(*)::int AS n FROM d`,
+    );
+    return rows[0]?.n ?? 0;
+  }
+
+  /** Drops pushes addressed to a person whose data is being erased. */
+  async forgetPerson(personId: string): Promise<void> {
+    await this.dataSource.query(
+      `DELETE FROM ${this.table} WHERE kind = 'push' AND payload->'recipients' @> jsonb_build_array($1::text)`,
+      [`personnel:${personId}`],
+    );
+  }
+
+  async count(): Promise<number> {
+    const rows = await this.dataSource.query<{ n: number }[]>(`SELECT count(*)::int AS n FROM ${this.table}`);
+    return rows[0]?.n ?? 0;
+  }
+
+  /** Milliseconds until the earliest row is due (0 when one is due now), or undefined when empty. */
+  async nextDueInMs(): Promise<number | undefined> {
+    const rows = await this.dataSource.query<{ ms: number | null }[]>(
+      `SELECT greatest(0, extract(epoch FROM min(next_attempt_at) - now()) * 1000)::float8 AS ms FROM ${this.table}`,
+    );
+    const ms = rows[0]?.ms;
+    return ms === null || ms === undefined ? undefined : Number(ms);
+  }
+}
