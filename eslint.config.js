@@ -31,6 +31,7 @@ module.exports = tseslint.config(
           depConstraints: [
             { sourceTag: 'type:protocol', onlyDependOnLibsWithTags: ['type:util'] },
             { sourceTag: 'type:util', onlyDependOnLibsWithTags: ['type:util'] },
+            { sourceTag: 'type:sdk', onlyDependOnLibsWithTags: ['type:util', 'type:protocol', 'type:sdk'] },
             { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
             { sourceTag: 'scope:cloud-broker', onlyDependOnLibsWithTags: ['scope:shared', 'scope:cloud-broker'] },
             { sourceTag: 'scope:edge-connector', onlyDependOnLibsWithTags: ['scope:shared', 'scope:edge-connector'] },
