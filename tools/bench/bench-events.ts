@@ -75,7 +75,11 @@ class Subscriber {
       ws.on('message', (raw: Buffer) => {
         const now = performance.now();
         const msg = JSON.parse(raw.toString('utf8')) as { type: string; data?: { deviceId?: string } };
-        if (msg.type === 'ready') resolve();
+        if (msg.type === 'ready') {
+          // Live messages start with the client's first message (a resume would come first).
+          ws.send(JSON.stringify({ type: 'ping' }));
+          resolve();
+        }
         if (msg.type !== 'alarm' || !msg.data?.deviceId) return;
         const sn = this.snOfDevice.get(msg.data.deviceId);
         if (!sn) return;

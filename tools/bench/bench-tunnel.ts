@@ -170,7 +170,8 @@ async function main(): Promise<void> {
     );
     const registered = runJsonCli<{ connectors: { connectorId: string }[] }>(
       APP_MAIN.brokerCli,
-      ['register-connectors', '--file', listFile],
+      // The benchmark's origin is a generic HTTP server: a plain tunnel, no site sessions.
+      ['register-connectors', '--file', listFile, '--ingress', 'open'],
       brokerEnv,
     ).connectors;
     const reg = registered[0];

@@ -203,7 +203,9 @@ async function main(): Promise<void> {
     '',
     `  terminals         ${site.devices.map((d) => `${d.sn} ${d.alias} (${d.area})`).join(', ')}`,
     '',
-    `  through the tunnel: curl ${base}/t/${state.orgSlug}/api/v1/system/info`,
+    // The demo organisation has the default site-session ingress: the broker lets the sign-in
+    // endpoints and the site's JWKS through, everything else needs a site access token.
+    `  through the tunnel: curl ${base}/t/${state.orgSlug}/.well-known/jwks.json   (public; other paths need a site token)`,
     `  site sign-in:       administrator admin / ${secrets.adminPassword}; personnel ${site.people
       .filter((p) => p.appLogin)
       .map((p) => p.pin)

@@ -15,6 +15,9 @@ import { DRAIN_STATE, type DrainState } from './health/drain-state';
 import { MetricsService } from './metrics/metrics.service';
 import type { ObservedTunnelRegistry } from './connector-admin/observed-tunnel-registry';
 import { PortalModule } from './portal/portal.module';
+import { UplinkModule } from './uplink/uplink.module';
+import { SiteTrustModule } from './site-trust/site-trust.module';
+import { SITE_TRUST_TUNNELS } from './site-trust/site-trust.service';
 
 export const BROKER_LIFECYCLE = Symbol('BROKER_LIFECYCLE');
 
@@ -62,11 +65,13 @@ export class AppModule {
       global: true,
       imports: [
         AccountsModule,
+        SiteTrustModule,
         PortalModule.forRoot({
           registry: deps.registry,
           onTunnelAdded: (listener) => deps.registry.onAdded(listener),
           logger: deps.logger,
         }),
+        UplinkModule.forRoot({ onTunnelAdded: (listener) => deps.registry.onAdded(listener) }),
       ],
       controllers: [HealthController],
       providers: [
@@ -76,9 +81,10 @@ export class AppModule {
         { provide: MetricsService, useValue: deps.metrics },
         { provide: DRAIN_STATE, useValue: deps.drainState },
         { provide: BROKER_LIFECYCLE, useValue: deps.lifecycle },
+        { provide: SITE_TRUST_TUNNELS, useValue: deps.registry },
         BrokerShutdownHooks,
       ],
-      exports: [DataSource, BROKER_CONFIG, BROKER_LOGGER],
+      exports: [DataSource, BROKER_CONFIG, BROKER_LOGGER, SITE_TRUST_TUNNELS],
     };
   }
 }

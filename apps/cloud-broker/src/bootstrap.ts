@@ -18,13 +18,17 @@ import {
   type RegisteredConnector,
 } from './connectors/connector-registration.service';
 import { ConnectorRepository } from './connectors/connector.repository';
+import type { IngressPolicy } from './connectors/ingress-policy';
 import { OrganizationRepository } from './connectors/organization.repository';
 import { openDatabase } from './database/database';
 import { createUpgradeDispatcher } from './http/upgrade-dispatcher';
 import { INGRESS_PREFIX, IngressHandler } from './ingress/ingress.handler';
 import { OrgSlugCache } from './ingress/org-slug.cache';
+import { signInLimiter } from './ingress/site-session.gate';
 import { MetricsService } from './metrics/metrics.service';
 import { ObservedTunnelRegistry } from './connector-admin/observed-tunnel-registry';
+import { RateLimitService } from './rate-limit/rate-limit.service';
+import { SiteTrustService } from './site-trust/site-trust.service';
 import type { TunnelDirectory } from './tunnel/tunnel-registry';
 import { TunnelServer } from './tunnel/tunnel.server';
 
@@ -49,6 +53,10 @@ export interface RunningBroker {
     register(input: RegisterConnectorInput): Promise<RegisteredConnector>;
     /** Marks the connector revoked; its live tunnel (if any) is closed with REVOKED. */
     revoke(connectorId: string): Promise<void>;
+  };
+  readonly organizations: {
+    /** Sets the organization's ingress policy (`site-session` or `open`). */
+    setIngressPolicy(orgSlug: string, policy: IngressPolicy): Promise<void>;
   };
   /** Graceful: refuse new work, GOAWAY every tunnel, drain up to DRAIN_TIMEOUT_MS, stop. Idempotent. */
   close(): Promise<void>;
@@ -88,7 +96,10 @@ export async function startBroker(
   const orgRepo = new OrganizationRepository(dataSource);
   const connectorRepo = new ConnectorRepository(dataSource);
   const registration = new ConnectorRegistrationService(orgRepo, connectorRepo);
-  const orgCache = new OrgSlugCache(async (slug) => (await orgRepo.findBySlug(slug))?.id);
+  const orgCache = new OrgSlugCache(async (slug) => {
+    const org = await orgRepo.findBySlug(slug);
+    return org && { id: org.id, policy: org.ingressPolicy };
+  });
   registration.onRegistered((slug) => orgCache.invalidate(slug));
   const tunnel = new TunnelServer({
     nodeId: config.nodeId,
@@ -166,6 +177,12 @@ export async function startBroker(
     app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
     if (opts.shutdownHooks) app.enableShutdownHooks(['SIGINT', 'SIGTERM'], { useProcessExit: true });
     await app.init();
+    const siteTrust = app.get(SiteTrustService);
+    ingress.useSiteSessionGate({
+      verify: (orgId, token) => siteTrust.verifyForOrg(orgId, token),
+      spendSignIn: signInLimiter(app.get(RateLimitService), config.ingressSignIn),
+      trustProxyHops: config.accounts.trustProxyHops,
+    });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(config.port, config.host, () => {
@@ -193,6 +210,14 @@ export async function startBroker(
       async revoke(connectorId) {
         await connectorRepo.revoke(connectorId, new Date());
         tunnel.revoke(connectorId);
+      },
+    },
+    organizations: {
+      async setIngressPolicy(orgSlug, policy) {
+        const org = await orgRepo.findBySlug(orgSlug);
+        if (!org) throw new Error(`no organization "${orgSlug}"`);
+        await orgRepo.setIngressPolicy(org.id, policy);
+        orgCache.invalidate(orgSlug);
       },
     },
     close: () => (closing ??= app.close()),

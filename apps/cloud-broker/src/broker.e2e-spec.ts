@@ -148,7 +148,12 @@ describe('cloud broker against PostgreSQL', () => {
 
   it('forwards /t/<org>/x down the tunnel with the prefix removed and forwarding headers set', async () => {
     const key = keyPair();
-    const reg = await broker.connectors.register({ orgSlug: 'acme', publicKeyPem: key.publicKeyPem, name: 'edge-1' });
+    const reg = await broker.connectors.register({
+      orgSlug: 'acme',
+      publicKeyPem: key.publicKeyPem,
+      name: 'edge-1',
+      ingressPolicy: 'open',
+    });
     const c = await connect(broker, reg.connectorId, key.privateKey);
     live.push(c);
     await until(() => broker.registry.get(reg.connectorId) !== undefined);
@@ -174,11 +179,16 @@ describe('cloud broker against PostgreSQL', () => {
     expect(h('x-forwarded-for')).toBe('127.0.0.1');
     expect(h('x-forwarded-proto')).toBe('http');
 
-    const row = await pg.query<{ last_seen_at: Date | null }>(
-      `SELECT last_seen_at FROM "${SCHEMA}".connector WHERE id = $1`,
-      [reg.connectorId],
-    );
-    expect(row.rows[0].last_seen_at).not.toBeNull();
+    // last_seen_at is written in the background when the tunnel comes up.
+    const lastSeen = async (): Promise<Date | null> =>
+      (
+        await pg.query<{ last_seen_at: Date | null }>(`SELECT last_seen_at FROM "${SCHEMA}".connector WHERE id = $1`, [
+          reg.connectorId,
+        ])
+      ).rows[0].last_seen_at;
+    const deadline = Date.now() + 3000;
+    while ((await lastSeen()) === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(await lastSeen()).not.toBeNull();
   });
 
   it('streams a request body through and back', async () => {
@@ -216,8 +226,8 @@ describe('cloud broker against PostgreSQL', () => {
   it('sends new requests to the other connector of an org once one drains', async () => {
     const a = keyPair();
     const b = keyPair();
-    const ra = await broker.connectors.register({ orgSlug: 'ha', publicKeyPem: a.publicKeyPem });
-    const rb = await broker.connectors.register({ orgSlug: 'ha', publicKeyPem: b.publicKeyPem });
+    const ra = await broker.connectors.register({ orgSlug: 'ha', publicKeyPem: a.publicKeyPem, ingressPolicy: 'open' });
+    const rb = await broker.connectors.register({ orgSlug: 'ha', publicKeyPem: b.publicKeyPem, ingressPolicy: 'open' });
     const ca = await connect(broker, ra.connectorId, a.privateKey, 'a');
     const cb = await connect(broker, rb.connectorId, b.privateKey, 'b');
     live.push(ca, cb);
@@ -249,7 +259,7 @@ describe('cloud broker against PostgreSQL', () => {
 
   it('answers 503 CONNECTOR_OFFLINE at once for a known organization without a live connector', async () => {
     const key = keyPair();
-    await broker.connectors.register({ orgSlug: 'offline-org', publicKeyPem: key.publicKeyPem });
+    await broker.connectors.register({ orgSlug: 'offline-org', publicKeyPem: key.publicKeyPem, ingressPolicy: 'open' });
     const started = Date.now();
     const res = await get(`${broker.url}/t/offline-org/x`);
     expect(res.status).toBe(503);
@@ -260,7 +270,11 @@ describe('cloud broker against PostgreSQL', () => {
   it('closes a tunnel signed with the wrong key with 4401', async () => {
     const registered = keyPair();
     const other = keyPair();
-    const reg = await broker.connectors.register({ orgSlug: 'wrong-key', publicKeyPem: registered.publicKeyPem });
+    const reg = await broker.connectors.register({
+      orgSlug: 'wrong-key',
+      publicKeyPem: registered.publicKeyPem,
+      ingressPolicy: 'open',
+    });
     const ws = new WebSocket(`${broker.url.replace(/^http/, 'ws')}/tunnel/v1/connect`, [WS_SUBPROTOCOL_V1]);
     const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
     const transport = wsTransport(ws);
@@ -303,7 +317,11 @@ describe('cloud broker against PostgreSQL', () => {
 
   it('a second session of the same connector evicts the first with 4000', async () => {
     const key = keyPair();
-    const reg = await broker.connectors.register({ orgSlug: 'evict', publicKeyPem: key.publicKeyPem });
+    const reg = await broker.connectors.register({
+      orgSlug: 'evict',
+      publicKeyPem: key.publicKeyPem,
+      ingressPolicy: 'open',
+    });
     const first = await connect(broker, reg.connectorId, key.privateKey);
     live.push(first);
     await until(() => broker.registry.get(reg.connectorId) !== undefined);
@@ -319,7 +337,11 @@ describe('cloud broker against PostgreSQL', () => {
 
   it('graceful close lets an in-flight request finish and sends GOAWAY to connectors', async () => {
     const key = keyPair();
-    const reg = await broker.connectors.register({ orgSlug: 'drain', publicKeyPem: key.publicKeyPem });
+    const reg = await broker.connectors.register({
+      orgSlug: 'drain',
+      publicKeyPem: key.publicKeyPem,
+      ingressPolicy: 'open',
+    });
     const c = await connect(broker, reg.connectorId, key.privateKey);
     live.push(c);
     await until(() => broker.registry.get(reg.connectorId) !== undefined);

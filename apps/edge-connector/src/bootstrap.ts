@@ -13,6 +13,7 @@ import { PinoNestLogger } from './common/pino-nest-logger';
 import { loadLocalConfig } from './config/connector.config';
 import { generateConnectorKey, loadConnectorKey } from './keys/connector-key';
 import type { TunnelClient } from './tunnel/tunnel-client';
+import { uplinkRelay } from './uplink/uplink-relay';
 import { AGENT_VERSION } from './version';
 
 export interface RunningConnector {
@@ -67,6 +68,8 @@ export async function startConnector(
     AppModule.forRoot({ runtime, activation, defaultLocalAppUrl: config.localAppUrl }),
     { logger: new PinoNestLogger(logger.child({ component: 'nest' })), abortOnError: false },
   );
+  // Before Nest's body parsers (registered at listen): the relay streams bodies up to 1 MiB as they are.
+  app.use('/uplink', uplinkRelay(runtime, config.uplinkTimeoutMs, logger).handle);
   try {
     await app.listen(config.statusPort, config.statusHost);
   } catch (err) {

@@ -15,6 +15,8 @@ export function request(
     body?: Buffer;
     agent?: http.Agent | false;
     timeoutMs?: number;
+    /** Source address, e.g. 127.0.0.2 to be another client IP on loopback. */
+    localAddress?: string;
   } = {},
 ): Promise<HttpResult> {
   return new Promise((resolve, reject) => {
@@ -25,6 +27,7 @@ export function request(
         headers: opts.headers,
         agent: opts.agent ?? false,
         timeout: opts.timeoutMs ?? 30000,
+        localAddress: opts.localAddress,
       },
       (res) => {
         const chunks: Buffer[] = [];

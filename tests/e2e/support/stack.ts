@@ -24,7 +24,12 @@ export interface TestBroker {
   readonly env: Record<string, string>;
   app: SpawnedApp;
   start(): Promise<void>;
-  registerConnector(orgSlug: string, publicKeyPem: string): { connectorId: string; orgId: string; orgSlug: string };
+  /** Registers a connector; the organisation is a generic HTTP tunnel (`--ingress open`) unless told otherwise. */
+  registerConnector(
+    orgSlug: string,
+    publicKeyPem: string,
+    ingress?: 'open' | 'site-session',
+  ): { connectorId: string; orgId: string; orgSlug: string };
   stop(): Promise<void>;
 }
 
@@ -56,10 +61,14 @@ export async function startTestBroker(
       this.app = spawnApp('cloud-broker', APP_MAIN.broker, [], env, { quiet });
       await waitFor('broker /healthz', async () => (await httpGetJson(`${this.url}/healthz`)).status === 200, 30000);
     },
-    registerConnector(orgSlug: string, publicKeyPem: string) {
+    registerConnector(orgSlug: string, publicKeyPem: string, ingress: 'open' | 'site-session' = 'open') {
       const file = path.join(tmp, `pub-${crypto.randomBytes(4).toString('hex')}.pem`);
       fs.writeFileSync(file, publicKeyPem);
-      return runJsonCli(APP_MAIN.brokerCli, ['register-connector', '--org', orgSlug, '--public-key', file], env);
+      return runJsonCli(
+        APP_MAIN.brokerCli,
+        ['register-connector', '--org', orgSlug, '--public-key', file, '--ingress', ingress],
+        env,
+      );
     },
     async stop() {
       await this.app?.stop('SIGTERM', 15000);

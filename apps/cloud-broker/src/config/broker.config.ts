@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { ConfigError, env, loadConfig } from '@lanbridge/config';
+import { type VapidKeys, vapidKeyProblem, vapidSubjectProblem } from '../push/vapid-keys';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -25,6 +26,17 @@ const spec = {
   NODE_ID: env.optionalString({ description: 'broker node id for logs and HA; default hostname-pid' }),
   LOG_LEVEL: env.oneOf({ description: 'pino log level', default: 'info', values: LOG_LEVELS }),
   INGRESS_TIMEOUT_MS: env.int({ description: 'time allowed for the response head', default: 60_000, min: 1 }),
+  INGRESS_SIGNIN_MAX_PER_IP: env.int({
+    description: 'site sign-in requests (hello, login, refresh) per organisation and client IP per window, then 429',
+    default: 30,
+    min: 1,
+  }),
+  INGRESS_SIGNIN_MAX_PER_ORG: env.int({
+    description: 'site sign-in requests per organisation (all clients) per window, then 429',
+    default: 600,
+    min: 1,
+  }),
+  INGRESS_SIGNIN_WINDOW_S: env.int({ description: 'window of the site sign-in limits', default: 60, min: 1 }),
   DRAIN_TIMEOUT_MS: env.int({
     description: 'graceful shutdown: time in-flight requests may run',
     default: 15_000,
@@ -80,6 +92,38 @@ const spec = {
   OAUTH_SIGNING_KEY_FILE: env.optionalString({
     description: 'Ed25519 private key (PKCS#8 PEM) for JWS/JWKS; absent = a key kept in the database',
   }),
+  NODE_ENV: env.oneOf({
+    description: 'deployment kind; production refuses plain-http push endpoints',
+    default: 'development',
+    values: ['development', 'test', 'production'],
+  }),
+  PUSH_VAPID_PUBLIC_KEY: env.optionalString({
+    description:
+      'VAPID public key (base64url P-256 point); absent = a key pair made on first boot, kept in the database',
+  }),
+  PUSH_VAPID_PRIVATE_KEY: env.optionalString({
+    description: 'VAPID private key (base64url, 32 bytes); set together with PUSH_VAPID_PUBLIC_KEY',
+    secret: true,
+  }),
+  PUSH_VAPID_SUBJECT: env.optionalString({
+    description:
+      'VAPID contact (mailto: or https: URL); default BROKER_PUBLIC_URL when https, else mailto:push@lanbridge.invalid',
+  }),
+  PUSH_TTL_S: env.int({
+    description: 'how long a push service keeps an undelivered notification',
+    default: 86_400,
+    min: 0,
+    max: 2_419_200,
+  }),
+  PUSH_RETRY_BASE_MS: env.int({
+    description: 'first retry delay of a failed push delivery; doubles on each of the 5 attempts',
+    default: 1000,
+    min: 1,
+  }),
+  PUSH_QUEUE_PREFIX: env.string({
+    description: 'Redis key prefix of the push queues lanbridge-push and lanbridge-push-dead',
+    default: 'lanbridge',
+  }),
 };
 
 export interface BrokerConfig {
@@ -95,8 +139,22 @@ export interface BrokerConfig {
   readonly nodeId: string;
   readonly logLevel: (typeof LOG_LEVELS)[number];
   readonly ingressTimeoutMs: number;
+  /** Limits on the public sign-in endpoints of `site-session` organisations (docs/mobile-path.md §3). */
+  readonly ingressSignIn: { readonly maxPerIp: number; readonly maxPerOrg: number; readonly windowS: number };
   readonly drainTimeoutMs: number;
   readonly accounts: AccountsConfig;
+  /** NODE_ENV=production: refuses what only tests need (plain-http push endpoints). */
+  readonly production: boolean;
+  readonly push: PushConfig;
+}
+
+export interface PushConfig {
+  /** From the environment; undefined = made on first boot and kept in the database. */
+  readonly vapidKeys: VapidKeys | undefined;
+  readonly vapidSubject: string;
+  readonly ttlS: number;
+  readonly retryBaseMs: number;
+  readonly queuePrefix: string;
 }
 
 export interface AreaConfig {
@@ -233,6 +291,19 @@ export function loadBrokerConfig(source: Readonly<Record<string, string | undefi
   const brokerArea = c.BROKER_AREA ?? areaList[0]?.id ?? 'default';
   if (areas.ok && !areaList.some((a) => a.id === brokerArea))
     problems.push(`BROKER_AREA "${brokerArea}" is not in AREAS`);
+  const vapidKeys =
+    c.PUSH_VAPID_PUBLIC_KEY !== undefined || c.PUSH_VAPID_PRIVATE_KEY !== undefined
+      ? { publicKey: c.PUSH_VAPID_PUBLIC_KEY ?? '', privateKey: c.PUSH_VAPID_PRIVATE_KEY ?? '' }
+      : undefined;
+  const vapidProblem = vapidKeys && vapidKeyProblem(vapidKeys);
+  if (vapidProblem) problems.push(vapidProblem);
+  const vapidSubject =
+    c.PUSH_VAPID_SUBJECT ?? (publicUrl.startsWith('https://') ? publicUrl : 'mailto:push@lanbridge.invalid');
+  const subjectProblem = vapidSubjectProblem(vapidSubject);
+  if (subjectProblem) problems.push(subjectProblem);
+  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(c.PUSH_QUEUE_PREFIX)) {
+    problems.push('PUSH_QUEUE_PREFIX must be 1-64 letters, digits, _ . -');
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     host: c.BROKER_HOST,
@@ -246,6 +317,11 @@ export function loadBrokerConfig(source: Readonly<Record<string, string | undefi
     nodeId: c.NODE_ID ?? `${hostname()}-${process.pid}`,
     logLevel: c.LOG_LEVEL,
     ingressTimeoutMs: c.INGRESS_TIMEOUT_MS,
+    ingressSignIn: {
+      maxPerIp: c.INGRESS_SIGNIN_MAX_PER_IP,
+      maxPerOrg: c.INGRESS_SIGNIN_MAX_PER_ORG,
+      windowS: c.INGRESS_SIGNIN_WINDOW_S,
+    },
     drainTimeoutMs: c.DRAIN_TIMEOUT_MS,
     accounts: {
       smtpUrl: c.SMTP_URL,
@@ -266,6 +342,14 @@ export function loadBrokerConfig(source: Readonly<Record<string, string | undefi
       deviceIntervalS: c.OAUTH_DEVICE_INTERVAL_S,
       extraClients: clients.ok ? clients.value : [],
       signingKeyFile: c.OAUTH_SIGNING_KEY_FILE,
+    },
+    production: c.NODE_ENV === 'production',
+    push: {
+      vapidKeys,
+      vapidSubject,
+      ttlS: c.PUSH_TTL_S,
+      retryBaseMs: c.PUSH_RETRY_BASE_MS,
+      queuePrefix: c.PUSH_QUEUE_PREFIX,
     },
   };
 }

@@ -3,6 +3,7 @@ import { TunnelError, TunnelErrorCode, type ControlMessage } from '@lanbridge/tu
 import type { Logger } from '@lanbridge/logging';
 import { AuditService, type RequestMeta } from '../audit/audit.service';
 import { OrgQrService } from '../org-qr/org-qr.service';
+import { SiteTrustService } from '../site-trust/site-trust.service';
 import type { TunnelEntry } from '../tunnel/tunnel-registry';
 import { type ConnectorRow, type LiveTunnel, PortalDirectory } from './portal-directory';
 import { PORTAL_LOGGER, PortalError, PortalErrorCode } from './portal-error';
@@ -46,12 +47,17 @@ export class ConnectorAdminService implements OnModuleInit {
     private readonly audit: AuditService,
     @Inject(TUNNEL_ADDED) private readonly onTunnelAdded: TunnelAddedHook,
     @Inject(PORTAL_LOGGER) logger: Logger,
+    private readonly siteTrust: SiteTrustService,
   ) {
     this.log = logger.child({ component: 'connector-admin' });
   }
 
   onModuleInit(): void {
     this.onTunnelAdded((entry) => this.welcome(entry));
+    // A new or changed site key makes the live QR stale: issue one with the new `skt` and push it.
+    this.siteTrust.onSiteKeyChanged((orgId) => {
+      this.pushOrgQr(orgId).catch((err: unknown) => this.log.warn({ err, orgId }, 'could not push the new QR'));
+    });
   }
 
   async list(orgId: string): Promise<ConnectorView[]> {

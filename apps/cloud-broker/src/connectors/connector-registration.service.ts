@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { BrokerError, BrokerErrorCode } from '../common/broker-error';
 import { parseConnectorKey } from './connector-key';
 import { ConnectorRepository } from './connector.repository';
+import type { IngressPolicy } from './ingress-policy';
 import { OrganizationRepository } from './organization.repository';
 
 export interface RegisterConnectorInput {
@@ -11,6 +12,11 @@ export interface RegisterConnectorInput {
   /** Ed25519 public key, SPKI PEM. */
   readonly publicKeyPem: string;
   readonly name?: string;
+  /**
+   * Sets the organization's ingress policy (new or existing organization). Absent: a new
+   * organization gets the default (`site-session`), an existing one keeps its policy.
+   */
+  readonly ingressPolicy?: IngressPolicy;
 }
 
 export interface RegisteredConnector {
@@ -76,6 +82,9 @@ export class ConnectorRegistrationService {
         BrokerErrorCode.KEY_IN_USE,
         'this public key is already registered to another organization or was revoked',
       );
+    }
+    if (input.ingressPolicy !== undefined && input.ingressPolicy !== org.ingressPolicy) {
+      await this.orgs.setIngressPolicy(org.id, input.ingressPolicy);
     }
     for (const l of this.listeners) l(org.slug);
     return { connectorId: connector.id, orgId: org.id, orgSlug: org.slug };

@@ -1,11 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type Repository } from 'typeorm';
 import { OrganizationEntity } from '../database/organization.entity';
+import { DEFAULT_INGRESS_POLICY, type IngressPolicy, isIngressPolicy } from './ingress-policy';
 
 export interface Organization {
   readonly id: string;
   readonly slug: string;
   readonly name: string;
+  readonly ingressPolicy: IngressPolicy;
 }
 
 @Injectable()
@@ -17,8 +19,18 @@ export class OrganizationRepository {
   }
 
   async findBySlug(slug: string): Promise<Organization | undefined> {
-    const row = await this.repo.findOne({ where: { slug }, select: { id: true, slug: true, name: true } });
-    return row ? { id: row.id, slug: row.slug, name: row.name } : undefined;
+    const row = await this.repo.findOne({
+      where: { slug },
+      select: { id: true, slug: true, name: true, ingressPolicy: true },
+    });
+    if (!row) return undefined;
+    // The column's CHECK constraint admits nothing else; an unknown value fails closed.
+    const ingressPolicy = isIngressPolicy(row.ingressPolicy) ? row.ingressPolicy : DEFAULT_INGRESS_POLICY;
+    return { id: row.id, slug: row.slug, name: row.name, ingressPolicy };
+  }
+
+  async setIngressPolicy(id: string, policy: IngressPolicy): Promise<void> {
+    await this.repo.update({ id }, { ingressPolicy: policy });
   }
 
   /** Returns the organization with `slug`, creating it with `name` if absent (race-safe). */

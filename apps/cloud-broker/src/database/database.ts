@@ -9,6 +9,8 @@ import { InitialSchema1763900000000 } from './migrations/1763900000000-initial-s
 import { AccountsOauth1764000000000 } from './migrations/1764000000000-accounts-oauth';
 import { OrganizationEntity } from './organization.entity';
 import { PortalSchema1764100000000 } from '../connector-admin/migrations/1764100000000-portal-schema';
+import { SiteTrust1764200000000 } from './migrations/1764200000000-site-trust';
+import { CloudData1764300000000 } from '../cloud-data/migrations/1764300000000-cloud-data';
 
 type PostgresConnectionOptions = Extract<DataSourceOptions, { type: 'postgres' }>;
 
@@ -20,7 +22,13 @@ function dataSourceOptions(config: BrokerConfig): DataSourceOptions {
     type: 'postgres',
     schema: config.database.schema,
     entities: [OrganizationEntity, ConnectorEntity],
-    migrations: [InitialSchema1763900000000, AccountsOauth1764000000000, PortalSchema1764100000000],
+    migrations: [
+      InitialSchema1763900000000,
+      AccountsOauth1764000000000,
+      PortalSchema1764100000000,
+      SiteTrust1764200000000,
+      CloudData1764300000000,
+    ],
     migrationsRun: false,
     migrationsTransactionMode: 'each',
     synchronize: false,

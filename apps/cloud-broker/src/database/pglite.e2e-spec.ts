@@ -64,6 +64,9 @@ describe('broker on embedded PGlite (real processes)', () => {
         'Smoke Ltd',
         '--public-key',
         pemFile,
+        // A generic HTTP origin stands in for the site: no site sessions.
+        '--ingress',
+        'open',
       ],
       { cwd: ROOT, env, encoding: 'utf8', timeout: 30_000 },
     );

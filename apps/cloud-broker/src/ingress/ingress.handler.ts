@@ -26,7 +26,8 @@ import {
   requestHeadersForTunnel,
   responseHeadersForClient,
 } from './forward-headers';
-import type { OrgSlugCache } from './org-slug.cache';
+import type { IngressOrg, OrgSlugCache } from './org-slug.cache';
+import { checkSiteSession, clientIpOf, type SessionRefusal, type SiteSessionGate } from './site-session.gate';
 import { isRefusal, tunnelCodeOf, tunnelFailure } from './tunnel-error-response';
 
 export const INGRESS_PREFIX = '/t/';
@@ -92,6 +93,8 @@ export class IngressHandler {
   /** Upgraded client sockets live outside the http server's connection tracking. */
   private readonly upgradeSockets = new Set<Duplex>();
   private readonly log: Logger;
+  /** Checks requests to `site-session` organisations; set once Nest is up (before listening). */
+  private gate: SiteSessionGate | undefined;
 
   constructor(
     private readonly deps: {
@@ -104,6 +107,10 @@ export class IngressHandler {
     },
   ) {
     this.log = deps.logger.child({ component: 'ingress' });
+  }
+
+  useSiteSessionGate(gate: SiteSessionGate): void {
+    this.gate = gate;
   }
 
   get inFlightCount(): number {
@@ -161,13 +168,13 @@ export class IngressHandler {
       this.reject(res, BrokerErrorCode.ORG_NOT_FOUND, 'no such organization');
       return;
     }
-    const orgId = this.deps.orgs.get(target.orgSlug);
-    if (orgId !== undefined) {
-      this.route(req, res, target, orgId);
+    const org = this.deps.orgs.get(target.orgSlug);
+    if (org !== undefined) {
+      this.route(req, res, target, org);
       return;
     }
     this.deps.orgs.load(target.orgSlug).then(
-      (id) => this.route(req, res, target, id),
+      (loaded) => this.route(req, res, target, loaded),
       (err: unknown) => {
         const requestId = randomUUID();
         this.log.error({ err, requestId, orgSlug: target.orgSlug }, 'organization lookup failed');
@@ -176,11 +183,33 @@ export class IngressHandler {
     );
   }
 
-  private route(req: IncomingMessage, res: ServerResponse, target: IngressTarget, orgId: string | null): void {
-    if (orgId === null) {
+  private route(req: IncomingMessage, res: ServerResponse, target: IngressTarget, org: IngressOrg | null): void {
+    if (org === null) {
       this.reject(res, BrokerErrorCode.ORG_NOT_FOUND, `no organization "${target.orgSlug}"`);
       return;
     }
+    if (org.policy === 'open') this.routeAdmitted(req, res, target, org.id);
+    else this.admit(req, res, target, org.id);
+  }
+
+  /** A `site-session` organisation: the session check first, then the tunnel. */
+  private admit(req: IncomingMessage, res: ServerResponse, target: IngressTarget, orgId: string): void {
+    const clientIp = clientIpOf(req, this.gate?.trustProxyHops ?? 0);
+    this.checkSession(req, orgId, target.path, false, clientIp).then(
+      (refusal) => {
+        if (res.destroyed) return;
+        if (refusal) this.refuseSession(res, refusal, req, orgId, target.path, clientIp);
+        else this.routeAdmitted(req, res, target, orgId);
+      },
+      (err: unknown) => {
+        const requestId = randomUUID();
+        this.log.error({ err, requestId, orgId }, 'session check failed');
+        this.reject(res, BrokerErrorCode.INTERNAL, 'internal error', undefined, requestId);
+      },
+    );
+  }
+
+  private routeAdmitted(req: IncomingMessage, res: ServerResponse, target: IngressTarget, orgId: string): void {
     const session = this.deps.registry.pick(orgId);
     if (!session) {
       this.reject(res, BrokerErrorCode.CONNECTOR_OFFLINE, 'no connector of this organization is online');
@@ -310,11 +339,7 @@ export class IngressHandler {
       this.rejectSocket(socket, BrokerErrorCode.ORG_NOT_FOUND, 'no such organization');
       return;
     }
-    const run = (orgId: string | null): void => {
-      if (orgId === null) {
-        this.rejectSocket(socket, BrokerErrorCode.ORG_NOT_FOUND, `no organization "${target.orgSlug}"`);
-        return;
-      }
+    const admitted = (orgId: string): void => {
       const session = this.deps.registry.pick(orgId);
       if (!session) {
         this.rejectSocket(socket, BrokerErrorCode.CONNECTOR_OFFLINE, 'no connector of this organization is online');
@@ -332,6 +357,29 @@ export class IngressHandler {
         }),
       };
       this.forwardUpgrade(socket, upgradeHead, orgId, head, session, false);
+    };
+    const run = (org: IngressOrg | null): void => {
+      if (org === null) {
+        this.rejectSocket(socket, BrokerErrorCode.ORG_NOT_FOUND, `no organization "${target.orgSlug}"`);
+        return;
+      }
+      if (org.policy === 'open') {
+        admitted(org.id);
+        return;
+      }
+      const clientIp = clientIpOf(req, this.gate?.trustProxyHops ?? 0);
+      this.checkSession(req, org.id, target.path, true, clientIp).then(
+        (refusal) => {
+          if (socket.destroyed) return;
+          if (refusal) this.refuseSessionSocket(socket, refusal, req, org.id, target.path, clientIp);
+          else admitted(org.id);
+        },
+        (err: unknown) => {
+          const requestId = randomUUID();
+          this.log.error({ err, requestId, orgId: org.id }, 'session check failed');
+          this.rejectSocket(socket, BrokerErrorCode.INTERNAL, 'internal error', requestId);
+        },
+      );
     };
     const cached = this.deps.orgs.get(target.orgSlug);
     if (cached !== undefined) {
@@ -433,6 +481,81 @@ export class IngressHandler {
     untouched: boolean,
   ): TunnelSession | undefined {
     return !retried && untouched && isRefusal(code) ? this.deps.registry.pick(orgId, refusedBy) : undefined;
+  }
+
+  // ---- site sessions -----------------------------------------------------------------------
+
+  private checkSession(
+    req: IncomingMessage,
+    orgId: string,
+    path: string,
+    upgrade: boolean,
+    clientIp: string,
+  ): Promise<SessionRefusal | undefined> {
+    if (!this.gate) {
+      return Promise.resolve({
+        code: BrokerErrorCode.SITE_KEY_UNAVAILABLE,
+        message: 'the broker is starting; retry shortly',
+        reason: 'starting',
+        headers: ['Retry-After', '1'],
+      });
+    }
+    return checkSiteSession(this.gate, req, orgId, path, upgrade, clientIp);
+  }
+
+  /** One log line with request metadata only: never a header value, a token or the query. */
+  private logRefusal(
+    refusal: SessionRefusal,
+    requestId: string,
+    req: IncomingMessage,
+    orgId: string,
+    path: string,
+    clientIp: string,
+  ): void {
+    const q = path.indexOf('?');
+    this.log.info(
+      {
+        requestId,
+        code: refusal.code,
+        status: BROKER_ERROR_STATUS[refusal.code],
+        reason: refusal.reason,
+        orgId,
+        method: req.method,
+        path: q === -1 ? path : path.slice(0, q),
+        clientIp,
+      },
+      'ingress request refused by the session check',
+    );
+  }
+
+  private refuseSession(
+    res: ServerResponse,
+    refusal: SessionRefusal,
+    req: IncomingMessage,
+    orgId: string,
+    path: string,
+    clientIp: string,
+  ): void {
+    const requestId = randomUUID();
+    this.logRefusal(refusal, requestId, req, orgId, path, clientIp);
+    const status = BROKER_ERROR_STATUS[refusal.code];
+    this.deps.metrics.countIngress(status);
+    sendJsonError(res, status, { code: refusal.code, message: refusal.message, requestId }, refusal.headers);
+  }
+
+  private refuseSessionSocket(
+    socket: Duplex,
+    refusal: SessionRefusal,
+    req: IncomingMessage,
+    orgId: string,
+    path: string,
+    clientIp: string,
+  ): void {
+    const requestId = randomUUID();
+    this.logRefusal(refusal, requestId, req, orgId, path, clientIp);
+    const status = BROKER_ERROR_STATUS[refusal.code];
+    this.deps.metrics.countIngress(status);
+    writeSocketError(socket, status, { code: refusal.code, message: refusal.message, requestId }, refusal.headers);
   }
 
   // ---- errors ------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ import {
   OrgQrErrorCode,
   orgQrPayload,
   signOrgQr,
+  sktOf,
   tokenFromPayload,
   verifyOrgQr,
 } from './org-qr-jws';
@@ -98,6 +99,16 @@ describe('org QR JWS', () => {
     expect(codeOf(() => verifyOrgQr(signOrgQr(missing as unknown as OrgQrClaims, KEY), opts))).toBe(
       OrgQrErrorCode.MALFORMED,
     );
+  });
+
+  it('carries the site key thumbprint skt when there is one, and refuses a malformed one', () => {
+    const skt = 'DN_AQ8FeAdZeEZ2qp6OuDpvBajVsyROycEKZqiBiY-s';
+    const pinned = signOrgQr(claims({ skt }), KEY);
+    expect(verifyOrgQr(pinned, opts).skt).toBe(skt);
+    expect(sktOf(pinned)).toBe(skt);
+    expect(verifyOrgQr(signOrgQr(claims(), KEY), opts)).not.toHaveProperty('skt');
+    expect(sktOf(signOrgQr(claims(), KEY))).toBeUndefined();
+    expect(codeOf(() => verifyOrgQr(signOrgQr(claims({ skt: 'short' }), KEY), opts))).toBe(OrgQrErrorCode.MALFORMED);
   });
 
   it('tolerates clock skew up to 60 s', () => {

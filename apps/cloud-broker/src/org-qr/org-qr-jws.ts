@@ -3,7 +3,8 @@ import { type KeyObject, sign, verify } from 'node:crypto';
 /**
  * The organisation QR token: a compact JWS (RFC 7515) signed with EdDSA (Ed25519).
  *
- * Header: `{ alg: 'EdDSA', kid, typ: 'org-qr+jwt' }`. Claims: see OrgQrClaims. The token
+ * Header: `{ alg: 'EdDSA', kid, typ: 'org-qr+jwt' }`. Claims: see OrgQrClaims (`skt` pins the
+ * on-prem site's signing key once the broker knows it). The token
  * locates an organisation and grants nothing; it holds no secret. A QR code carries it as
  * `<issuer>/o#<JWS>` (the fragment never reaches a web server if someone opens the link).
  */
@@ -30,6 +31,13 @@ export interface OrgQrClaims {
   readonly exp: number;
   /** Token id; rotation revokes by jti. */
   readonly jti: string;
+  /**
+   * Site key thumbprint: RFC 7638 thumbprint (base64url SHA-256 of `{"crv","kty","x"}`) of the
+   * on-prem site's Ed25519 signing key, which the app pins for the end-to-end checks of the
+   * site's hello and tokens (docs/mobile-path.md §1–2). Absent while the broker has not yet
+   * learnt the key; the next QR issued after that carries it.
+   */
+  readonly skt?: string;
 }
 
 export interface OrgQrSigningKey {
@@ -73,6 +81,8 @@ export class OrgQrError extends Error {
 }
 
 const B64URL = /^[A-Za-z0-9_-]+$/;
+/** base64url of a SHA-256 digest. */
+const THUMBPRINT = /^[A-Za-z0-9_-]{43}$/;
 /** Far above a real token (~600 chars); refuses garbage before any parsing. */
 export const ORG_QR_MAX_LENGTH = 4096;
 
@@ -148,7 +158,7 @@ export function verifyOrgQr(token: string, opts: VerifyOrgQrOptions): OrgQrClaim
   if (!ok) throw new OrgQrError(OrgQrErrorCode.BAD_SIGNATURE, 'signature does not verify');
 
   const c = parseJsonPart(p, 'claims');
-  const claims: OrgQrClaims = {
+  let claims: OrgQrClaims = {
     iss: str(c, 'iss'),
     sub: str(c, 'sub'),
     aud: str(c, 'aud'),
@@ -159,6 +169,12 @@ export function verifyOrgQr(token: string, opts: VerifyOrgQrOptions): OrgQrClaim
     exp: num(c, 'exp'),
     jti: str(c, 'jti'),
   };
+  if (c.skt !== undefined) {
+    if (typeof c.skt !== 'string' || !THUMBPRINT.test(c.skt)) {
+      throw new OrgQrError(OrgQrErrorCode.MALFORMED, 'claim skt must be a SHA-256 thumbprint');
+    }
+    claims = { ...claims, skt: c.skt };
+  }
   if (claims.iss !== opts.issuer || claims.aud !== (opts.audience ?? ORG_QR_AUDIENCE)) {
     throw new OrgQrError(OrgQrErrorCode.WRONG_ISSUER, 'issuer or audience is not this broker');
   }
@@ -175,6 +191,18 @@ export function verifyOrgQr(token: string, opts: VerifyOrgQrOptions): OrgQrClaim
 /** The text a QR code carries: `<issuer>/o#<JWS>`. */
 export function orgQrPayload(issuer: string, token: string): string {
   return `${issuer}/o#${token}`;
+}
+
+/** The `skt` claim of a token this broker issued, read without verifying it (it is our own). */
+export function sktOf(token: string): string | undefined {
+  const payload = token.split('.')[1];
+  if (payload === undefined) return undefined;
+  try {
+    const c = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { skt?: unknown } | null;
+    return typeof c?.skt === 'string' ? c.skt : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The JWS out of a scanned payload (or the bare JWS itself). */

@@ -55,19 +55,24 @@ export class OrgQrRepository {
   }
 
   /**
-   * Revokes the live token (if any) and stores `next` in one transaction. With `onlyIfNone`, keeps
-   * an existing live token and returns it instead (first issue racing another request).
+   * Revokes the live token (if any) and stores `next` in one transaction. `expect` guards against
+   * racing issuers: `none` keeps an existing live token and returns it instead (first issue),
+   * `{ liveJti }` replaces only that token and otherwise returns whatever is live now (someone
+   * else replaced it first), `any` always replaces (rotation).
    */
-  async replace(next: Omit<OrgQrTokenRecord, 'revokedAt'>, onlyIfNone: boolean): Promise<OrgQrTokenRecord> {
+  async replace(
+    next: Omit<OrgQrTokenRecord, 'revokedAt'>,
+    expect: 'none' | 'any' | { readonly liveJti: string },
+  ): Promise<OrgQrTokenRecord> {
     return this.sql.tx(async (tx) => {
       // Serialises issuers of one organisation.
       await tx.rows(`SELECT "id" FROM ${tx.t('organization')} WHERE "id" = $1 FOR UPDATE`, [next.orgId]);
-      if (onlyIfNone) {
+      if (expect !== 'any') {
         const live = await tx.one<Row>(
           `SELECT * FROM ${tx.t('org_qr_token')} WHERE "organization_id" = $1 AND "revoked_at" IS NULL`,
           [next.orgId],
         );
-        if (live) return toRecord(live);
+        if (live && (expect === 'none' || live.jti !== expect.liveJti)) return toRecord(live);
       }
       await tx.rows(
         `UPDATE ${tx.t('org_qr_token')} SET "revoked_at" = now() WHERE "organization_id" = $1 AND "revoked_at" IS NULL`,

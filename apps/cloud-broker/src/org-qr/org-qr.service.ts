@@ -4,6 +4,7 @@ import QRCode from 'qrcode';
 import { BROKER_CONFIG, type BrokerConfig } from '../config/broker.config';
 import { PortalDirectory } from '../connector-admin/portal-directory';
 import { SigningKeyService } from '../oauth/signing-key.service';
+import { SiteTrustService } from '../site-trust/site-trust.service';
 import {
   ORG_QR_AUDIENCE,
   ORG_QR_TYP,
@@ -12,6 +13,7 @@ import {
   OrgQrError,
   OrgQrErrorCode,
   orgQrPayload,
+  sktOf,
   tokenFromPayload,
   verifyOrgQr,
 } from './org-qr-jws';
@@ -40,9 +42,11 @@ export interface ResolvedOrg {
   /** A live tunnel on this broker node right now (a hint; another node may hold it). */
   readonly online: boolean;
   /**
-   * RFC 7638 thumbprint of the on-prem site's public key, for end-to-end pinning. Arrives with
-   * issue 5 (site keys); null until then.
+   * RFC 7638 thumbprint of the on-prem site's signing key as the broker has recorded it now
+   * (null while unknown). The app checks it equals the `skt` of the QR it verified.
    */
+  readonly skt: string | null;
+  /** Same as `skt` (the field's earlier name). */
   readonly siteKeyThumbprint: string | null;
 }
 
@@ -52,6 +56,7 @@ export class OrgQrService {
     private readonly repo: OrgQrRepository,
     private readonly keys: SigningKeyService,
     private readonly directory: PortalDirectory,
+    private readonly siteTrust: SiteTrustService,
     @Inject(BROKER_CONFIG) private readonly config: BrokerConfig,
   ) {}
 
@@ -59,17 +64,24 @@ export class OrgQrService {
     return new URL(this.config.publicUrl).origin;
   }
 
-  /** The organisation's live QR, issued on first use. */
+  /**
+   * The organisation's live QR, issued on first use. A live QR that does not carry the site key
+   * the broker now knows (issued before the key was learnt, or the key changed) is rotated away
+   * and a new one issued.
+   */
   async current(orgId: string): Promise<OrgQr> {
     const live = await this.repo.findLive(orgId);
-    if (live && live.expiresAt.getTime() > Date.now() + 24 * 3600 * 1000) return this.view(live);
-    return this.view(await this.issue(orgId, live === undefined));
+    if (!live) return this.view(await this.issue(orgId, 'none'));
+    const skt = (await this.siteTrust.siteKey(orgId))?.thumbprint;
+    const fresh = live.expiresAt.getTime() > Date.now() + 24 * 3600 * 1000;
+    if (fresh && (skt === undefined || sktOf(live.token) === skt)) return this.view(live);
+    return this.view(await this.issue(orgId, { liveJti: live.jti }));
   }
 
   /** Revokes the live QR and issues a new one. */
   async rotate(orgId: string): Promise<{ previous: string | undefined; next: OrgQr }> {
     const live = await this.repo.findLive(orgId);
-    const next = await this.issue(orgId, false);
+    const next = await this.issue(orgId, 'any');
     return { previous: live?.jti, next: this.view(next) };
   }
 
@@ -102,6 +114,7 @@ export class OrgQrService {
     if (!org) throw new OrgQrError(OrgQrErrorCode.INACTIVE, 'the organisation no longer exists');
     const active = await this.directory.activeConnectorIds(org.id);
     if (active.length === 0) throw new OrgQrError(OrgQrErrorCode.INACTIVE, 'the organisation has no active connector');
+    const skt = (await this.siteTrust.siteKey(org.id))?.thumbprint ?? null;
     return {
       orgId: org.id,
       name: org.name,
@@ -110,7 +123,8 @@ export class OrgQrService {
       version: claims.v,
       expiresAt: new Date(claims.exp * 1000).toISOString(),
       online: active.some((id) => this.directory.isOnline(id)),
-      siteKeyThumbprint: null,
+      skt,
+      siteKeyThumbprint: skt,
     };
   }
 
@@ -123,9 +137,10 @@ export class OrgQrService {
     return jwk ? createPublicKey({ key: { kty: jwk.kty, crv: jwk.crv, x: jwk.x }, format: 'jwk' }) : undefined;
   }
 
-  private async issue(orgId: string, onlyIfNone: boolean): Promise<OrgQrTokenRecord> {
+  private async issue(orgId: string, expect: Parameters<OrgQrRepository['replace']>[1]): Promise<OrgQrTokenRecord> {
     const org = await this.directory.organization(orgId);
     if (!org) throw new OrgQrError(OrgQrErrorCode.INACTIVE, 'unknown organisation');
+    const skt = (await this.siteTrust.siteKey(org.id))?.thumbprint;
     const iat = Math.floor(Date.now() / 1000);
     const claims: OrgQrClaims = {
       iss: this.issuer,
@@ -137,11 +152,12 @@ export class OrgQrService {
       iat,
       exp: iat + ORG_QR_LIFETIME_S,
       jti: randomUUID(),
+      ...(skt === undefined ? {} : { skt }),
     };
     const token = this.keys.signJws({ ...claims }, { typ: ORG_QR_TYP });
     return this.repo.replace(
       { jti: claims.jti, orgId: org.id, token, issuedAt: new Date(iat * 1000), expiresAt: new Date(claims.exp * 1000) },
-      onlyIfNone,
+      expect,
     );
   }
 

@@ -25,13 +25,13 @@ function when(d: Date | string | null | undefined): string {
     .replace(/\.\d+Z$/, ' UTC');
 }
 
-export function companyNav(c: CompanyRef, current: 'overview' | 'connectors' | 'qr' | 'audit'): SafeHtml {
+export function companyNav(c: CompanyRef, current: 'overview' | 'connectors' | 'site-data' | 'qr' | 'audit'): SafeHtml {
   const link = (key: typeof current, href: string, label: string): SafeHtml =>
     key === current ? html`<strong>${label}</strong>` : html`<a href="/portal/companies/${c.id}${href}">${label}</a>`;
   return html`<p class="muted">
     <a href="/portal">Companies</a> › ${c.name} · ${link('overview', '', 'Members')} ·
-    ${link('connectors', '/connectors', 'Connectors')} · ${link('qr', '/qr', 'Organisation QR')} ·
-    ${canManage(c.role) ? link('audit', '/audit', 'Audit log') : ''}
+    ${link('connectors', '/connectors', 'Connectors')} · ${link('site-data', '/site-data', 'Site data')} ·
+    ${link('qr', '/qr', 'Organisation QR')} · ${canManage(c.role) ? link('audit', '/audit', 'Audit log') : ''}
   </p>`;
 }
 

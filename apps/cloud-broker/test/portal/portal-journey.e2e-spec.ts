@@ -267,8 +267,10 @@ describe('cloud portal and connector activation in a real browser', () => {
     await screenshot(local, 'connector-activated');
     const connectorId = connector.runtime.state?.connectorId ?? '';
 
-    // Requests reach the local application through the tunnel.
+    // Requests reach the local application through the tunnel. The stand-in application is a
+    // generic HTTP origin, not an access-core, so the company's ingress is a plain tunnel.
     const slug = connector.runtime.state?.orgSlug ?? '';
+    await broker.organizations.setIngressPolicy(slug, 'open');
     expect(await (await fetch(`${brokerUrl}/t/${slug}/hello`)).text()).toBe('site-a /hello');
 
     // --- the portal shows it Online --------------------------------------------------------------

@@ -53,6 +53,8 @@ export class ConnectorRuntime {
   private readonly retired = new Set<HttpForwarder>();
   private readonly timers = new Set<NodeJS.Timeout>();
 
+  private latestOrgQr: { payload: string; expiresAt: string } | undefined;
+
   constructor(private readonly opts: ConnectorRuntimeOptions) {
     this.log = opts.logger.child({ component: 'connector-runtime' });
     this.stateFile = stateFileFor(opts.config.keyFile);
@@ -64,6 +66,11 @@ export class ConnectorRuntime {
 
   get state(): ActivationState | undefined {
     return this.activation;
+  }
+
+  /** The organisation QR the cloud sent last (or the one saved at activation). */
+  get orgQr(): { payload: string; expiresAt: string } | undefined {
+    return this.latestOrgQr ?? this.activation?.orgQr;
   }
 
   get client(): TunnelClient | undefined {
@@ -235,12 +242,15 @@ export class ConnectorRuntime {
         }
         return;
       case 'org-qr':
-        if (typeof m.payload === 'string' && typeof m.expiresAt === 'string' && this.activation) {
-          this.activation = { ...this.activation, orgQr: { payload: m.payload, expiresAt: m.expiresAt } };
+        if (typeof m.payload !== 'string' || typeof m.expiresAt !== 'string') return;
+        // Kept in memory for connectors configured by environment (no activation state file) too.
+        this.latestOrgQr = { payload: m.payload, expiresAt: m.expiresAt };
+        if (this.activation) {
+          this.activation = { ...this.activation, orgQr: this.latestOrgQr };
           if (typeof m.orgName === 'string') this.activation = { ...this.activation, orgName: m.orgName };
           writeActivationState(this.stateFile, this.activation);
-          this.log.info('organisation QR received');
         }
+        this.log.info('organisation QR received');
         return;
       default:
         this.log.debug({ type: m.type }, 'ignored control message');

@@ -18,6 +18,7 @@ export interface ConnectorEnv {
   readonly BACKOFF_MAX_MS: number;
   readonly HEALTHY_RESET_MS: number;
   readonly UPSTREAM_TIMEOUT_MS: number;
+  readonly UPLINK_TIMEOUT_MS: number;
 }
 
 /** The status page shows tunnel state to anyone who can reach it, so it stays on loopback. */
@@ -72,6 +73,11 @@ const SPEC: ConfigSpec<ConnectorEnv> = {
     default: 60000,
     min: 1,
   }),
+  UPLINK_TIMEOUT_MS: env.int({
+    description: 'time the broker has to answer an uplink request (POST /uplink/v1/...) before the caller gets 504',
+    default: 30000,
+    min: 1,
+  }),
 };
 
 export interface ConnectorConfig {
@@ -86,6 +92,7 @@ export interface ConnectorConfig {
   readonly logLevel: LogLevel;
   readonly backoff: { readonly baseMs: number; readonly maxMs: number; readonly healthyResetMs: number };
   readonly upstreamTimeoutMs: number;
+  readonly uplinkTimeoutMs: number;
 }
 
 /** Settings for commands that do not dial the broker (keygen, public-key, status). */
@@ -121,6 +128,7 @@ function read(source: Readonly<Record<string, string | undefined>>, requireTunne
     logLevel: e.LOG_LEVEL,
     backoff: { baseMs: e.BACKOFF_BASE_MS, maxMs: e.BACKOFF_MAX_MS, healthyResetMs: e.HEALTHY_RESET_MS },
     upstreamTimeoutMs: e.UPSTREAM_TIMEOUT_MS,
+    uplinkTimeoutMs: e.UPLINK_TIMEOUT_MS,
   };
 }
 

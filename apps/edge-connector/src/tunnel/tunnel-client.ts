@@ -174,6 +174,11 @@ export class TunnelClient extends EventEmitter {
     return true;
   }
 
+  /** The session that takes new streams (none while offline or moving); the uplink opens its streams on it. */
+  currentSession(): TunnelSession | undefined {
+    return this.current?.state === 'open' ? this.current : undefined;
+  }
+
   status(): TunnelClientStatus {
     const shown = this.current ?? this.newestDraining();
     let openStreams = 0;

@@ -96,8 +96,9 @@ export class ConnectorWebController {
     const view = this.activation.view();
     const { areas, fallback } = view.phase === 'setup' ? await this.activation.areas() : { areas: [], fallback: false };
     const state = this.runtime.state;
-    const qrSvg = state?.orgQr
-      ? await QRCode.toString(state.orgQr.payload, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 })
+    const orgQr = this.runtime.orgQr;
+    const qrSvg = orgQr
+      ? await QRCode.toString(orgQr.payload, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 })
       : undefined;
     const n = notice !== undefined ? NOTICES[notice] : undefined;
     const model: PageModel = {
@@ -156,7 +157,7 @@ export class ConnectorWebController {
 
   @Get('org-qr.svg')
   async qrSvg(@Res() res: ServerResponse): Promise<void> {
-    const payload = this.runtime.state?.orgQr?.payload;
+    const payload = this.runtime.orgQr?.payload;
     if (!payload) return this.notFound(res);
     const svg = await QRCode.toString(payload, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
     res.writeHead(200, { 'Content-Type': 'image/svg+xml', 'Cache-Control': 'no-store' });
@@ -165,7 +166,7 @@ export class ConnectorWebController {
 
   @Get('org-qr.png')
   async qrPng(@Res() res: ServerResponse): Promise<void> {
-    const payload = this.runtime.state?.orgQr?.payload;
+    const payload = this.runtime.orgQr?.payload;
     if (!payload) return this.notFound(res);
     const png = await QRCode.toBuffer(payload, { type: 'png', errorCorrectionLevel: 'M', margin: 2, scale: 8 });
     res.writeHead(200, { 'Content-Type': 'image/png', 'Cache-Control': 'no-store' });

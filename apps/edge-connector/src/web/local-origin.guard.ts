@@ -13,15 +13,19 @@ const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 @Injectable()
 export class LocalOriginGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean {
-    const req = context.switchToHttp().getRequest<IncomingMessage>();
-    const host = req.headers.host ?? '';
-    if (!LOOPBACK_HOST.test(host)) throw new ForbiddenException('the connector page answers on localhost only');
-    if (!UNSAFE.has(req.method ?? 'GET')) return true;
-    const origin = req.headers.origin;
-    if (origin !== undefined && origin !== `http://${host}`) {
-      throw new ForbiddenException('cross-origin request refused');
-    }
-    if (req.headers['sec-fetch-site'] === 'cross-site') throw new ForbiddenException('cross-site request refused');
+    const refusal = localOriginRefusal(context.switchToHttp().getRequest<IncomingMessage>());
+    if (refusal) throw new ForbiddenException(refusal);
     return true;
   }
+}
+
+/** Why the request is refused (see LocalOriginGuard), or undefined; also used by the uplink relay. */
+export function localOriginRefusal(req: IncomingMessage): string | undefined {
+  const host = req.headers.host ?? '';
+  if (!LOOPBACK_HOST.test(host)) return 'the connector page answers on localhost only';
+  if (!UNSAFE.has(req.method ?? 'GET')) return undefined;
+  const origin = req.headers.origin;
+  if (origin !== undefined && origin !== `http://${host}`) return 'cross-origin request refused';
+  if (req.headers['sec-fetch-site'] === 'cross-site') return 'cross-site request refused';
+  return undefined;
 }

@@ -1,0 +1,401 @@
+import { randomBytes } from 'node:crypto';
+import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit, Optional } from '@nestjs/common';
+import type { Logger } from '@lanbridge/logging';
+import { TunnelErrorCode, type TunnelSession, type TunnelStream } from '@lanbridge/tunnel-protocol';
+import { BROKER_LOGGER } from '../config/broker.config';
+import type { TunnelEntry } from '../tunnel/tunnel-registry';
+import {
+  peekIssuer,
+  type SiteKeyMaterial,
+  siteKeyMaterial,
+  type SiteTokenRejection,
+  verifySiteAccessToken,
+  verifySiteHello,
+} from './site-jws';
+import { SiteTrustRepository } from './site-trust.repository';
+import { type VerifiedSiteToken, VerifiedTokenCache } from './verified-token.cache';
+
+export type { VerifiedSiteToken } from './verified-token.cache';
+
+/** `{ onAdded(listener) }`: tunnels that come up on this node (the ObservedTunnelRegistry). */
+export const SITE_TRUST_TUNNELS = Symbol('SITE_TRUST_TUNNELS');
+/** Optional `Partial<SiteTrustOptions>` (tests shrink the timers). */
+export const SITE_TRUST_OPTIONS = Symbol('SITE_TRUST_OPTIONS');
+
+export interface TunnelEvents {
+  onAdded(listener: (entry: TunnelEntry) => void): void;
+}
+
+export interface SiteTrustOptions {
+  /** First pause after a failed hello; doubles up to retryMaxMs while the session lives. */
+  readonly retryBaseMs: number;
+  readonly retryMaxMs: number;
+  /** Time the site has to answer one hello. */
+  readonly helloTimeoutMs: number;
+  /** Verified tokens kept (LRU). */
+  readonly tokenCacheSize: number;
+  /** How long a key read from the database is used before it is read again. */
+  readonly keyTtlMs: number;
+  /** How long "no key recorded" / "no such site" is remembered. */
+  readonly missTtlMs: number;
+}
+
+export const DEFAULT_SITE_TRUST_OPTIONS: SiteTrustOptions = {
+  retryBaseMs: 1000,
+  retryMaxMs: 30_000,
+  helloTimeoutMs: 10_000,
+  tokenCacheSize: 10_000,
+  keyTtlMs: 60_000,
+  missTtlMs: 2000,
+};
+
+export const SITE_HELLO_PATH = '/api/v1/auth/hello';
+/** A hello is well under 2 KiB; anything much larger is not one. */
+const HELLO_MAX_BYTES = 16 * 1024;
+/** Bound on remembered site ids (they come from tokens, so from anyone). */
+const MAX_SITES = 10_000;
+
+/** The site key the broker holds for an organisation. */
+export interface SiteKey {
+  readonly orgId: string;
+  readonly siteId: string;
+  /** `{ kty: 'OKP', crv: 'Ed25519', x }`. */
+  readonly jwk: SiteKeyMaterial['jwk'];
+  /** RFC 7638 thumbprint: the organisation QR's `skt`. */
+  readonly thumbprint: string;
+  readonly seenAt: Date;
+}
+
+export type SiteTokenFailure =
+  | SiteTokenRejection
+  /** No organisation has recorded the token's `iss` (verifyAccessToken only). */
+  | 'unknown-site'
+  /** The organisation's site key is not known yet (its site never answered a hello). */
+  | 'key-unavailable'
+  /** Several organisations hold this site and key: the token names no single one. */
+  | 'ambiguous-site';
+
+export type SiteTokenCheck =
+  ({ readonly ok: true } & VerifiedSiteToken) | { readonly ok: false; readonly reason: SiteTokenFailure };
+
+interface KeyEntry {
+  readonly site: (SiteKeyMaterial & { readonly seenAt: Date }) | null;
+  readonly expires: number;
+}
+
+type HelloOutcome = { ok: true; site: SiteKeyMaterial } | { ok: false; reason: string; status?: number };
+
+function nowS(): number {
+  return Math.floor(Date.now() / 1000);
+}
+
+function ignore(): void {}
+
+function readBody(stream: TunnelStream, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    stream.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > limit) {
+        stream.reset(TunnelErrorCode.CANCELLED, 'answer too large');
+        reject(new Error('answer too large'));
+        return;
+      }
+      chunks.push(c);
+    });
+    stream.once('end', () => resolve(Buffer.concat(chunks)));
+    stream.once('error', reject);
+    stream.once('close', () => reject(new Error('stream closed before the end of the answer')));
+  });
+}
+
+/**
+ * Which on-prem site stands behind an organisation, and the tokens it signs
+ * (docs/mobile-path.md §1, §3).
+ *
+ * When a tunnel of a `site-session` organisation comes up, the broker asks the site for a hello
+ * through that tunnel with a nonce of its own, verifies it and records the site id and signing
+ * key on the organisation (and here, in memory). A site that does not answer is asked again with
+ * backoff while the session lives. Access tokens are then verified with the recorded key; good
+ * ones are cached until they expire.
+ */
+@Injectable()
+export class SiteTrustService implements OnModuleInit, OnApplicationShutdown {
+  private readonly log: Logger;
+  private readonly opts: SiteTrustOptions;
+  private readonly keys = new Map<string, KeyEntry>();
+  private readonly loadingKeys = new Map<string, Promise<KeyEntry>>();
+  private readonly sites = new Map<string, { readonly orgIds: readonly string[]; readonly expires: number }>();
+  private readonly tokens: VerifiedTokenCache;
+  private readonly keyListeners: ((orgId: string, key: SiteKey) => void)[] = [];
+  /** Pending backoff pauses, woken at shutdown. */
+  private readonly pauses = new Set<() => void>();
+  private stopped = false;
+
+  constructor(
+    private readonly repo: SiteTrustRepository,
+    @Inject(SITE_TRUST_TUNNELS) private readonly tunnels: TunnelEvents,
+    @Inject(BROKER_LOGGER) logger: Logger,
+    @Optional() @Inject(SITE_TRUST_OPTIONS) options?: Partial<SiteTrustOptions>,
+  ) {
+    this.log = logger.child({ component: 'site-trust' });
+    this.opts = { ...DEFAULT_SITE_TRUST_OPTIONS, ...options };
+    this.tokens = new VerifiedTokenCache(this.opts.tokenCacheSize);
+  }
+
+  onModuleInit(): void {
+    this.tunnels.onAdded((entry) => this.sessionUp(entry));
+  }
+
+  onApplicationShutdown(): void {
+    this.stopped = true;
+    for (const wake of [...this.pauses]) wake();
+  }
+
+  /** Called with the new key whenever an organisation's recorded site key is new or changed. */
+  onSiteKeyChanged(listener: (orgId: string, key: SiteKey) => void): void {
+    this.keyListeners.push(listener);
+  }
+
+  /** The organisation's recorded site key, or undefined while none is known. */
+  async siteKey(orgId: string): Promise<SiteKey | undefined> {
+    const site = (await this.keyEntry(orgId)).site;
+    return site
+      ? { orgId, siteId: site.siteId, jwk: site.jwk, thumbprint: site.thumbprint, seenAt: site.seenAt }
+      : undefined;
+  }
+
+  /**
+   * Verifies a site access token for one organisation, with that organisation's recorded key
+   * (EdDSA, typ at+jwt, aud lanbridge-mobile, iss = the recorded site id, not expired).
+   */
+  async verifyForOrg(orgId: string, token: string): Promise<SiteTokenCheck> {
+    const now = nowS();
+    const cached = this.tokens.get(token, now);
+    if (cached !== undefined && cached.orgId === orgId) return { ok: true, ...publicPart(cached) };
+    const entry = this.keys.get(orgId);
+    const site = (entry !== undefined && entry.expires > Date.now() ? entry : await this.keyEntry(orgId)).site;
+    if (!site) return { ok: false, reason: 'key-unavailable' };
+    const r = verifySiteAccessToken(token, site, now);
+    if (!r.ok) return r;
+    const verified: VerifiedSiteToken = {
+      orgId,
+      siteId: site.siteId,
+      role: r.claims.role,
+      sub: r.claims.sub,
+      sid: r.claims.sid,
+      exp: r.claims.exp,
+    };
+    this.tokens.set(token, { ...verified, thumbprint: site.thumbprint });
+    return { ok: true, ...verified };
+  }
+
+  /**
+   * Verifies a site access token of any organisation: the organisation is the one whose recorded
+   * site id is the token's `iss`, and the token must verify with that organisation's key. The
+   * tenant comes from the token, never from the request.
+   */
+  async verifyAccessToken(token: string): Promise<SiteTokenCheck> {
+    const cached = this.tokens.get(token, nowS());
+    if (cached !== undefined) return { ok: true, ...publicPart(cached) };
+    const iss = peekIssuer(token);
+    if (iss === undefined) return { ok: false, reason: 'malformed' };
+    const orgIds = await this.orgIdsOfSite(iss);
+    if (orgIds.length === 0) return { ok: false, reason: 'unknown-site' };
+    let match: SiteTokenCheck | undefined;
+    let failure: SiteTokenFailure = 'unknown-site';
+    for (const orgId of orgIds) {
+      const r = await this.verifyForOrg(orgId, token);
+      if (!r.ok) failure = r.reason;
+      else if (match === undefined) match = r;
+      else return { ok: false, reason: 'ambiguous-site' };
+    }
+    return match ?? { ok: false, reason: failure };
+  }
+
+  // ---- learning the key ------------------------------------------------------------------
+
+  private sessionUp(entry: TunnelEntry): void {
+    this.learn(entry).catch((err: unknown) => {
+      this.log.error({ err, orgId: entry.orgId, sessionId: entry.sessionId }, 'site hello loop crashed');
+    });
+  }
+
+  private async learn(entry: TunnelEntry): Promise<void> {
+    const { session } = entry;
+    const ctx = { orgId: entry.orgId, connectorId: entry.connectorId, sessionId: entry.sessionId };
+    let delay = this.opts.retryBaseMs;
+    for (let attempt = 1; !this.stopped && session.state === 'open'; attempt++) {
+      let failure: { reason: string; status?: number; err?: unknown };
+      try {
+        const policy = await this.repo.ingressPolicy(entry.orgId);
+        // A generic HTTP tunnel has no site to ask.
+        if (policy !== 'site-session') return;
+        const hello = await this.fetchHello(session);
+        if (hello.ok) {
+          await this.record(entry, hello.site);
+          return;
+        }
+        failure = hello;
+      } catch (err) {
+        failure = { reason: 'error', err };
+      }
+      if (this.stopped || session.state !== 'open') return;
+      this.log.warn({ ...ctx, ...failure, attempt, retryInMs: delay }, 'site hello failed; asking again');
+      await this.pause(delay, session);
+      delay = Math.min(delay * 2, this.opts.retryMaxMs);
+    }
+  }
+
+  private pause(ms: number, session: TunnelSession): Promise<void> {
+    return new Promise((resolve) => {
+      const wake = (): void => {
+        clearTimeout(timer);
+        session.off('close', wake);
+        this.pauses.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, ms);
+      session.once('close', wake);
+      this.pauses.add(wake);
+    });
+  }
+
+  /** One `POST /api/v1/auth/hello` with a fresh nonce through `session`, verified. */
+  private async fetchHello(session: TunnelSession): Promise<HelloOutcome> {
+    const nonce = randomBytes(32).toString('base64url');
+    const body = Buffer.from(JSON.stringify({ nonce }));
+    let stream: TunnelStream;
+    try {
+      stream = session.openStream({
+        method: 'POST',
+        path: SITE_HELLO_PATH,
+        headers: [
+          'Content-Type',
+          'application/json',
+          'Content-Length',
+          String(body.length),
+          'Accept',
+          'application/json',
+          'User-Agent',
+          'lanbridge-broker',
+        ],
+      });
+    } catch (err) {
+      return { ok: false, reason: `tunnel refused the stream: ${err instanceof Error ? err.message : String(err)}` };
+    }
+    stream.on('error', ignore);
+    const timer = setTimeout(() => {
+      stream.reset(TunnelErrorCode.UPSTREAM_TIMEOUT, 'no hello in time');
+    }, this.opts.helloTimeoutMs);
+    try {
+      stream.end(body);
+      const head = await stream.responseHead();
+      const answer = await readBody(stream, HELLO_MAX_BYTES);
+      if (head.status !== 200) return { ok: false, reason: 'site answered an error', status: head.status };
+      let hello: unknown;
+      try {
+        hello = (JSON.parse(answer.toString('utf8')) as { hello?: unknown } | null)?.hello;
+      } catch {
+        hello = undefined;
+      }
+      if (typeof hello !== 'string') return { ok: false, reason: 'answer has no hello' };
+      const r = verifySiteHello(hello, { nonce, now: nowS() });
+      return r.ok ? { ok: true, site: r.site } : { ok: false, reason: `hello refused: ${r.reason}` };
+    } catch (err) {
+      return { ok: false, reason: `tunnel: ${err instanceof Error ? err.message : String(err)}` };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private async record(entry: TunnelEntry, site: SiteKeyMaterial): Promise<void> {
+    const previous = await this.siteKey(entry.orgId);
+    const seenAt = new Date();
+    await this.repo.recordSiteKey({
+      orgId: entry.orgId,
+      siteId: site.siteId,
+      jwk: site.jwk,
+      thumbprint: site.thumbprint,
+      seenAt,
+    });
+    this.keys.set(entry.orgId, { site: { ...site, seenAt }, expires: Date.now() + this.opts.keyTtlMs });
+    this.sites.delete(site.siteId);
+    const ctx = {
+      orgId: entry.orgId,
+      connectorId: entry.connectorId,
+      sessionId: entry.sessionId,
+      siteId: site.siteId,
+      thumbprint: site.thumbprint,
+    };
+    if (previous && previous.siteId !== site.siteId) this.sites.delete(previous.siteId);
+    if (previous && (previous.thumbprint !== site.thumbprint || previous.siteId !== site.siteId)) {
+      this.tokens.dropOrg(entry.orgId, previous.siteId === site.siteId ? site.thumbprint : undefined);
+      this.log.warn(
+        { ...ctx, previousSiteId: previous.siteId, previousThumbprint: previous.thumbprint },
+        'site key changed; tokens signed with the previous key are refused from now on',
+      );
+    } else if (!previous) {
+      this.log.info(ctx, 'site key recorded');
+    } else {
+      this.log.debug(ctx, 'site key confirmed');
+      return;
+    }
+    const key: SiteKey = {
+      orgId: entry.orgId,
+      siteId: site.siteId,
+      jwk: site.jwk,
+      thumbprint: site.thumbprint,
+      seenAt,
+    };
+    for (const l of this.keyListeners) {
+      try {
+        l(entry.orgId, key);
+      } catch (err) {
+        this.log.error({ err, orgId: entry.orgId }, 'site key listener failed');
+      }
+    }
+  }
+
+  // ---- cached lookups --------------------------------------------------------------------
+
+  private keyEntry(orgId: string): Promise<KeyEntry> {
+    const hit = this.keys.get(orgId);
+    if (hit !== undefined && hit.expires > Date.now()) return Promise.resolve(hit);
+    const pending = this.loadingKeys.get(orgId);
+    if (pending) return pending;
+    const p = this.repo
+      .siteKey(orgId)
+      .then((stored): KeyEntry => {
+        const material = stored ? siteKeyMaterial(stored.siteId, stored.jwk) : undefined;
+        const entry: KeyEntry = material
+          ? { site: { ...material, seenAt: stored?.seenAt ?? new Date(0) }, expires: Date.now() + this.opts.keyTtlMs }
+          : { site: null, expires: Date.now() + this.opts.missTtlMs };
+        // A hello recorded while the query ran is newer than what the query read.
+        const current = this.keys.get(orgId);
+        if (current === undefined || current.expires <= Date.now()) this.keys.set(orgId, entry);
+        return this.keys.get(orgId) ?? entry;
+      })
+      .finally(() => this.loadingKeys.delete(orgId));
+    this.loadingKeys.set(orgId, p);
+    return p;
+  }
+
+  private async orgIdsOfSite(siteId: string): Promise<readonly string[]> {
+    const hit = this.sites.get(siteId);
+    if (hit !== undefined && hit.expires > Date.now()) return hit.orgIds;
+    const orgIds = siteId.length <= 200 ? await this.repo.orgIdsOfSite(siteId) : [];
+    if (this.sites.size >= MAX_SITES) {
+      const oldest = this.sites.keys().next();
+      if (!oldest.done) this.sites.delete(oldest.value);
+    }
+    const ttl = orgIds.length > 0 ? this.opts.keyTtlMs : this.opts.missTtlMs;
+    this.sites.set(siteId, { orgIds, expires: Date.now() + ttl });
+    return orgIds;
+  }
+}
+
+function publicPart(e: VerifiedSiteToken): VerifiedSiteToken {
+  return { orgId: e.orgId, siteId: e.siteId, role: e.role, sub: e.sub, sid: e.sid, exp: e.exp };
+}
