@@ -111,6 +111,8 @@ async function main(): Promise<void> {
     DATABASE_URL: '',
     DATA_ENCRYPTION_KEY: secrets.dataEncryptionKey,
     ACCESS_CORE_ADMIN_PASSWORD: secrets.adminPassword,
+    // Cloud push and pushed site data go up through the connector's local uplink.
+    CLOUD_UPLINK_URL: `http://127.0.0.1:${PORTS.connectorStatus}/uplink`,
   };
   // A demo site: two areas, four terminals, a few people (idempotent; runs before access-core
   // because embedded PostgreSQL allows one process per data directory).
@@ -212,6 +214,10 @@ async function main(): Promise<void> {
       .join(', ')} / ${site.personPassword ?? '(changed by the user)'}`,
     `  cloud portal:       ${base}/sign-up  (the verification mail is printed above as [mail])`,
     `  connector status:   node dist/apps/edge-connector/src/main.js status --url http://127.0.0.1:${PORTS.connectorStatus}`,
+    '',
+    '  the mobile app from a terminal (scan the QR the connector shows, sign in through the cloud):',
+    `    curl -so org-qr.png http://127.0.0.1:${PORTS.connectorStatus}/org-qr.png && npm run mobile -- scan org-qr.png --trust ${base}`,
+    `    npm run mobile -- login --admin admin --trust ${base}   (then: dashboard, alarms, unlock <door>, watch, --help)`,
     '',
   ];
   process.stdout.write(lines.join('\n') + '\n');

@@ -5,6 +5,42 @@ import { OrmRepository } from './orm-repository';
 
 export type NewAccessEvent = Omit<AccessEventEntity, 'id' | 'createdAt'>;
 
+/** One event of a batch insert: its id is chosen by the caller; `alarmId` set raises an alarm. */
+export interface BatchEvent {
+  readonly id: string;
+  readonly event: NewAccessEvent;
+  readonly alarmId: string | null;
+}
+
+/** What a batch insert stored: the events that were not duplicates, with their alarms. */
+export interface StoredBatchEvent {
+  readonly eventCreatedAt: Date;
+  readonly alarmCreatedAt: Date | null;
+}
+
+const EVENT_COLUMNS = [
+  'id',
+  'device_sn',
+  'device_id',
+  'device_index',
+  'source',
+  'time',
+  'code',
+  'name',
+  'level',
+  'door_id',
+  'door_no',
+  'pin',
+  'person_id',
+  'card_no',
+  'verify_type',
+  'in_out',
+  'picture',
+  'raw',
+] as const;
+/** Rows per statement (PostgreSQL takes at most 65,535 parameters). */
+const BATCH_ROWS = 1_000;
+
 @Injectable()
 export class AccessEventRepository extends OrmRepository<AccessEventEntity> {
   constructor(@Inject(DataSource) dataSource: DataSource) {
@@ -35,6 +71,75 @@ export class AccessEventRepository extends OrmRepository<AccessEventEntity> {
     const raw = result.raw as { id: string }[];
     if (!Array.isArray(raw) || raw.length === 0) return undefined;
     return (await this.findById(raw[0].id)) ?? undefined;
+  }
+
+  /**
+   * Inserts a batch of events and the alarms of those that are new, in one statement (one
+   * round trip, one commit) per 1,000 rows; an event whose (deviceId, deviceIndex) is already
+   * stored — or repeated within the batch — is skipped with its alarm. Returns, by event id,
+   * the rows stored.
+   */
+  async insertBatch(rows: readonly BatchEvent[]): Promise<Map<string, StoredBatchEvent>> {
+    const out = new Map<string, StoredBatchEvent>();
+    const alarmTable = this.dataSource.getRepository(AlarmEntity).metadata;
+    const alarms = alarmTable.schema ? `"${alarmTable.schema}"."${alarmTable.tableName}"` : `"${alarmTable.tableName}"`;
+    for (let start = 0; start < rows.length; start += BATCH_ROWS) {
+      const chunk = rows.slice(start, start + BATCH_ROWS);
+      const params: unknown[] = [];
+      const p = (v: unknown): string => {
+        params.push(v);
+        return `$${params.length}`;
+      };
+      const values = chunk
+        .map(({ id, event: e }) =>
+          [
+            id,
+            e.deviceSn,
+            e.deviceId,
+            e.deviceIndex,
+            e.source,
+            e.time,
+            e.code,
+            e.name,
+            e.level,
+            e.doorId,
+            e.doorNo,
+            e.pin,
+            e.personId,
+            e.cardNo,
+            e.verifyType,
+            e.inOut,
+            e.picture,
+            e.raw,
+          ].map(p),
+        )
+        .map((v) => `(${v.join(', ')})`)
+        .join(', ');
+      const alarmRows = chunk.filter((r) => r.alarmId !== null);
+      const alarmValues = alarmRows
+        .map((r) => `(${p(r.alarmId)}::uuid, ${p(r.id)}::uuid, ${p(r.event.level)}::text)`)
+        .join(', ');
+      const alarmCte = alarmRows.length
+        ? `, al AS (
+             INSERT INTO ${alarms} (id, event_id, level)
+             SELECT a.id, a.event_id, a.level FROM (VALUES ${alarmValues}) AS a(id, event_id, level)
+             JOIN ev ON ev.id = a.event_id
+             RETURNING event_id, created_at)
+           SELECT ev.id::text AS id, ev.created_at, al.created_at AS alarm_created_at
+           FROM ev LEFT JOIN al ON al.event_id = ev.id`
+        : ` SELECT ev.id::text AS id, ev.created_at, NULL::timestamptz AS alarm_created_at FROM ev`;
+      const result = await this.dataSource.query<{ id: string; created_at: Date; alarm_created_at: Date | null }[]>(
+        `WITH ev AS (
+           INSERT INTO ${this.table} (${EVENT_COLUMNS.map((c) => `"${c}"`).join(', ')}) VALUES ${values}
+           ON CONFLICT DO NOTHING
+           RETURNING id, created_at)${alarmCte}`,
+        params,
+      );
+      for (const r of result) {
+        out.set(r.id, { eventCreatedAt: new Date(r.created_at), alarmCreatedAt: r.alarm_created_at === null ? null : new Date(r.alarm_created_at) });
+      }
+    }
+    return out;
   }
 }
 

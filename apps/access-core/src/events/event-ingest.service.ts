@@ -1,12 +1,12 @@
+import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from '@lanbridge/logging';
 import { ROOT_LOGGER } from '../config/config.tokens';
-import type { AccessEventEntity, AlarmEntity, EventSource } from '../domain/access-event.entity';
-import { AccessEventRepository, AlarmRepository } from '../domain/access-event.repository';
+import { AccessEventEntity, AlarmEntity, type EventSource } from '../domain/access-event.entity';
+import { AccessEventRepository, type BatchEvent } from '../domain/access-event.repository';
 import type { DeviceEntity } from '../domain/device.entity';
-import { DoorRepository } from '../domain/device.repository';
-import { PersonRepository } from '../domain/person.repository';
 import { DomainEvents } from './domain-events';
+import { EventLookups } from './event-lookups';
 import { eventLevel, eventName } from './event-codes';
 
 /** One event as parsed from a terminal (or made up by access-core). */
@@ -35,7 +35,9 @@ export interface RecordedEvent {
 /**
  * Stores events with their level (§7 ranges) and name, links door and person, raises an Alarm
  * for every exception- or alarm-level event (the Alarm Center shows both levels), and
- * publishes `event.created` / `alarm.created`.
+ * publishes `event.created` / `alarm.created`. A batch (one terminal upload) costs a constant
+ * number of round trips: doors and people come from EventLookups (one query each on a miss),
+ * events and alarms are written by one statement.
  */
 @Injectable()
 export class EventIngestService {
@@ -43,9 +45,7 @@ export class EventIngestService {
 
   constructor(
     private readonly events: AccessEventRepository,
-    private readonly alarms: AlarmRepository,
-    private readonly doors: DoorRepository,
-    private readonly people: PersonRepository,
+    private readonly lookups: EventLookups,
     private readonly bus: DomainEvents,
     @Inject(ROOT_LOGGER) root: Logger,
   ) {
@@ -54,39 +54,91 @@ export class EventIngestService {
 
   /** Stores one event; undefined when it is a duplicate of an already stored (device, index). */
   async record(device: DeviceEntity | null, deviceSn: string, e: IncomingEvent): Promise<RecordedEvent | undefined> {
-    const level = eventLevel(e.code);
-    const doorNo = e.doorNo !== null && e.doorNo >= 1 && e.doorNo <= 4 ? e.doorNo : null;
-    const door = device && doorNo !== null ? await this.doors.findByDeviceAndNo(device.id, doorNo) : null;
-    const pin = e.pin && e.pin !== '0' ? e.pin : null;
-    const person = pin ? await this.people.findByPin(pin) : null;
-    const event = await this.events.insertUnlessDuplicate({
-      deviceSn,
-      deviceId: device?.id ?? null,
-      deviceIndex: e.deviceIndex,
-      source: e.source,
-      time: e.time,
-      code: e.code,
-      name: eventName(e.code),
-      level,
-      doorId: door?.id ?? null,
-      doorNo: e.doorNo,
-      pin,
-      personId: person?.id ?? null,
-      cardNo: e.cardNo,
-      verifyType: e.verifyType,
-      inOut: e.inOut,
-      picture: e.picture ?? null,
-      raw: e.raw,
+    return (await this.recordBatch(device, deviceSn, [e]))[0];
+  }
+
+  /**
+   * Stores the events of one device in order; for each, what was stored, or undefined for a
+   * duplicate of an already stored (device, index) (also within the batch). Domain events are
+   * emitted in the order of the batch once all of it is stored.
+   */
+  async recordBatch(
+    device: DeviceEntity | null,
+    deviceSn: string,
+    batch: readonly IncomingEvent[],
+  ): Promise<(RecordedEvent | undefined)[]> {
+    if (batch.length === 0) return [];
+    const doorNoOf = (e: IncomingEvent): number | null =>
+      e.doorNo !== null && e.doorNo >= 1 && e.doorNo <= 4 ? e.doorNo : null;
+    const pinOf = (e: IncomingEvent): string | null => (e.pin && e.pin !== '0' ? e.pin : null);
+    const [doors, people] = await Promise.all([
+      device && batch.some((e) => doorNoOf(e) !== null) ? this.lookups.doorsOf(device.id) : new Map<number, never>(),
+      this.lookups.peopleWithPins(batch.map(pinOf).filter((p): p is string => p !== null)),
+    ]);
+    const rows: BatchEvent[] = batch.map((e) => {
+      const level = eventLevel(e.code);
+      const doorNo = doorNoOf(e);
+      const pin = pinOf(e);
+      return {
+        id: randomUUID(),
+        alarmId: level === 'normal' ? null : randomUUID(),
+        event: {
+          deviceSn,
+          deviceId: device?.id ?? null,
+          deviceIndex: e.deviceIndex,
+          source: e.source,
+          time: e.time,
+          code: e.code,
+          name: eventName(e.code),
+          level,
+          doorId: (doorNo !== null ? doors.get(doorNo)?.id : undefined) ?? null,
+          doorNo: e.doorNo,
+          pin,
+          personId: (pin !== null ? people.get(pin)?.id : undefined) ?? null,
+          cardNo: e.cardNo,
+          verifyType: e.verifyType,
+          inOut: e.inOut,
+          picture: e.picture ?? null,
+          raw: e.raw,
+        },
+      };
     });
-    if (!event) {
-      this.log.debug({ sn: deviceSn, index: e.deviceIndex, code: e.code }, 'duplicate event ignored');
-      return undefined;
+    const stored = await this.events.insertBatch(rows);
+    const out: (RecordedEvent | undefined)[] = [];
+    for (const r of rows) {
+      const s = stored.get(r.id);
+      if (!s) {
+        this.log.debug({ sn: deviceSn, index: r.event.deviceIndex, code: r.event.code }, 'duplicate event ignored');
+        out.push(undefined);
+        continue;
+      }
+      const event = Object.assign(new AccessEventEntity(), r.event, { id: r.id, createdAt: s.eventCreatedAt });
+      let alarm: AlarmEntity | null = null;
+      if (r.alarmId !== null && s.alarmCreatedAt !== null && event.level !== 'normal') {
+        alarm = Object.assign(new AlarmEntity(), {
+          id: r.alarmId,
+          eventId: r.id,
+          level: event.level,
+          confirmed: false,
+          confirmedBy: null,
+          confirmedAt: null,
+          remark: null,
+          createdAt: s.alarmCreatedAt,
+        });
+      }
+      out.push({ event, alarm });
     }
-    this.bus.emit('event.created', { event, device });
-    if (level === 'normal') return { event, alarm: null };
-    const alarm = await this.alarms.orm.save(this.alarms.orm.create({ eventId: event.id, level, confirmed: false }));
-    this.log.info({ sn: deviceSn, code: e.code, level, eventId: event.id, alarmId: alarm.id }, 'alarm raised');
-    this.bus.emit('alarm.created', { alarm, event, device });
-    return { event, alarm };
+    // Emitted once the whole batch is stored, in order (listeners may read any of it back).
+    for (const r of out) {
+      if (!r) continue;
+      this.bus.emit('event.created', { event: r.event, device });
+      if (!r.alarm) continue;
+      this.log.info(
+        { sn: deviceSn, code: r.event.code, level: r.alarm.level, eventId: r.event.id, alarmId: r.alarm.id },
+        'alarm raised',
+      );
+      this.bus.emit('alarm.created', { alarm: r.alarm, event: r.event, device });
+    }
+    return out;
   }
 }

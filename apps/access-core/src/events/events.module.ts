@@ -1,9 +1,10 @@
 import { Global, Module } from '@nestjs/common';
 import { EventIngestService } from './event-ingest.service';
+import { EventLookups } from './event-lookups';
 
 @Global()
 @Module({
-  providers: [EventIngestService],
-  exports: [EventIngestService],
+  providers: [EventIngestService, EventLookups],
+  exports: [EventIngestService, EventLookups],
 })
 export class EventsModule {}

@@ -5,6 +5,7 @@ import { AccessEventEntity, AlarmEntity } from '../domain/access-event.entity';
 import { AccessEventRepository, AlarmRepository } from '../domain/access-event.repository';
 import { DeviceEntity } from '../domain/device.entity';
 import { DoorEntity } from '../domain/door.entity';
+import { EventLookups } from '../events/event-lookups';
 import { AccessCoreErrorCode, AccessCoreException } from '../http/access-core.exception';
 import { Clock } from '../system/clock';
 import { AuditService } from './audit.service';
@@ -31,6 +32,7 @@ export class AlarmsService {
     private readonly presenter: EventPresenter,
     private readonly audit: AuditService,
     private readonly clock: Clock,
+    private readonly lookups: EventLookups,
   ) {}
 
   async todaySummary(): Promise<AlarmSummary> {
@@ -139,9 +141,9 @@ export class AlarmsService {
     return out;
   }
 
-  /** The view of one alarm, for the live stream. */
+  /** The view of one alarm, for the live stream (names from the look-up cache, usually no query). */
   async viewOf(alarm: AlarmEntity, event: AccessEventEntity): Promise<AlarmView | undefined> {
-    const ctx = (await this.presenter.contexts([event])).get(event.id);
+    const ctx = (await this.lookups.contexts([event])).get(event.id);
     return ctx ? this.presenter.alarm(alarm, event, ctx) : undefined;
   }
 }

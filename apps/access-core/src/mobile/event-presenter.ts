@@ -4,17 +4,9 @@ import type { AccessEventEntity, AlarmEntity } from '../domain/access-event.enti
 import { AreaRepository, DeviceRepository, DoorRepository } from '../domain/device.repository';
 import { PersonRepository } from '../domain/person.repository';
 import { verifyModeName } from '../events/event-codes';
+import type { EventContext } from '../events/event-lookups';
 
-export interface EventContext {
-  readonly deviceName: string | null;
-  readonly deviceSn: string;
-  readonly deviceId: string | null;
-  readonly doorName: string | null;
-  readonly doorId: string | null;
-  readonly areaId: string | null;
-  readonly areaName: string | null;
-  readonly personName: string | null;
-}
+export type { EventContext } from '../events/event-lookups';
 
 export interface AlarmView {
   readonly id: string;

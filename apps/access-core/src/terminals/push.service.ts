@@ -372,7 +372,7 @@ export class PushService {
 
   private async rtlog(device: DeviceEntity, body: string): Promise<void> {
     let bad = 0;
-    let stored = 0;
+    const events: IncomingEvent[] = [];
     for (const line of splitLines(body)) {
       const kv = parseTabRecord(line);
       const code = kv.int('event');
@@ -383,7 +383,7 @@ export class PushService {
       }
       const index = kv.int('index');
       const door = kv.int('eventaddr');
-      const event: IncomingEvent = {
+      events.push({
         source: 'rtlog',
         deviceIndex: index !== undefined && index >= 0 ? String(index) : null,
         time,
@@ -394,9 +394,10 @@ export class PushService {
         verifyType: kv.get('verifytype')?.slice(0, 32) || null,
         inOut: kv.int('inoutstatus') ?? null,
         raw: line.slice(0, 2_000),
-      };
-      if (await this.ingest.record(device, device.sn, event)) stored++;
+      });
     }
+    // The whole upload in one go: a constant number of round trips however many lines it has.
+    const stored = (await this.ingest.recordBatch(device, device.sn, events)).filter(Boolean).length;
     if (bad > 0) this.log.warn({ sn: device.sn, bad, stored }, 'rtlog lines without a valid event/time ignored');
   }
 
@@ -431,6 +432,7 @@ export class PushService {
   private async attlog(device: DeviceEntity, body: string): Promise<number> {
     const lines = splitLines(body);
     let bad = 0;
+    const events: IncomingEvent[] = [];
     for (const line of lines) {
       const [pin = '', timeText, status, verify] = line.split('\t').map((f) => f.trim());
       const time = parseDeviceTime(timeText);
@@ -439,7 +441,7 @@ export class PushService {
         continue;
       }
       const statusNo = Number(status);
-      await this.ingest.record(device, device.sn, {
+      events.push({
         source: 'attlog',
         // ATTLOG has no record index; a punch is identified by (pin, time). The key is negative
         // so it can never meet a real rtlog index of the same device.
@@ -454,6 +456,7 @@ export class PushService {
         raw: line.slice(0, 2_000),
       });
     }
+    await this.ingest.recordBatch(device, device.sn, events);
     if (bad > 0) this.log.warn({ sn: device.sn, bad }, 'ATTLOG lines without a PIN or valid time ignored');
     // The device compares this with the batch size and re-sends on a mismatch, so every line
     // (stored, duplicate or unreadable) counts as taken.
