@@ -362,7 +362,17 @@ describe('cloud portal and connector activation in a real browser', () => {
       'Deactivated',
     );
     await screenshot(portal, 'portal-deactivated');
-    await local.goto(connector.statusUrl);
+    // The open connector page reloads itself when its badge goes Offline; that reload may race
+    // this navigation ("interrupted by another navigation"): navigate again once it has landed.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await local.goto(connector.statusUrl);
+        break;
+      } catch (err) {
+        if (attempt >= 2 || !String(err).includes('interrupted by another navigation')) throw err;
+        await local.waitForLoadState('load');
+      }
+    }
     expect(await local.textContent('#cloud-status')).toBe('Offline');
     await local.waitForSelector('#revoked');
     await screenshot(local, 'connector-revoked');
