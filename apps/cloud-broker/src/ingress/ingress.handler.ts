@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   type IncomingMessage,
-  type ServerResponse,
+  ServerResponse,
   STATUS_CODES,
   validateHeaderName,
   validateHeaderValue,
@@ -371,7 +371,7 @@ export class IngressHandler {
       this.checkSession(req, org.id, target.path, true, clientIp).then(
         (refusal) => {
           if (socket.destroyed) return;
-          if (refusal) this.refuseSessionSocket(socket, refusal, req, org.id, target.path, clientIp);
+          if (refusal) this.refuseSession(socket, refusal, req, org.id, target.path, clientIp);
           else admitted(org.id);
         },
         (err: unknown) => {
@@ -528,8 +528,9 @@ export class IngressHandler {
     );
   }
 
+  /** Answers a refused session check on a plain request (a ServerResponse) or an upgrade (its socket). */
   private refuseSession(
-    res: ServerResponse,
+    target: ServerResponse | Duplex,
     refusal: SessionRefusal,
     req: IncomingMessage,
     orgId: string,
@@ -540,22 +541,9 @@ export class IngressHandler {
     this.logRefusal(refusal, requestId, req, orgId, path, clientIp);
     const status = BROKER_ERROR_STATUS[refusal.code];
     this.deps.metrics.countIngress(status);
-    sendJsonError(res, status, { code: refusal.code, message: refusal.message, requestId }, refusal.headers);
-  }
-
-  private refuseSessionSocket(
-    socket: Duplex,
-    refusal: SessionRefusal,
-    req: IncomingMessage,
-    orgId: string,
-    path: string,
-    clientIp: string,
-  ): void {
-    const requestId = randomUUID();
-    this.logRefusal(refusal, requestId, req, orgId, path, clientIp);
-    const status = BROKER_ERROR_STATUS[refusal.code];
-    this.deps.metrics.countIngress(status);
-    writeSocketError(socket, status, { code: refusal.code, message: refusal.message, requestId }, refusal.headers);
+    const body = { code: refusal.code, message: refusal.message, requestId };
+    if (target instanceof ServerResponse) sendJsonError(target, status, body, refusal.headers);
+    else writeSocketError(target, status, body, refusal.headers);
   }
 
   // ---- errors ------------------------------------------------------------------------------
