@@ -2,14 +2,27 @@
  * Shapes of the site API (apps/access-core/src/mobile/README.md), as the app sees them.
  * Times are ISO 8601 strings; ids are UUIDs.
  */
-import type { Role } from './site-hello';
-
-export interface Page<T> {
-  readonly items: T[];
-  readonly page: number;
-  readonly pageSize: number;
-  readonly total: number;
-}
+import type { VisitStatus } from '@lanbridge/mobile-api';
+export type {
+  Page,
+  TokenPair,
+  Dashboard,
+  DeviceView,
+  AlarmSummary,
+  DoorView,
+  LockdownGroupView,
+  VisitStatus,
+  PhotoKind,
+  VisitView,
+  VisitSummary,
+  VisitStatistics,
+  HostView,
+  PersonView,
+  CredentialQr,
+  InvitationView,
+  InvitationCreated,
+  MeView,
+} from '@lanbridge/mobile-api';
 
 export interface PageQuery {
   /** ≥ 1, default 1. */
@@ -20,38 +33,7 @@ export interface PageQuery {
   readonly order?: 'asc' | 'desc';
 }
 
-export interface TokenPair {
-  readonly tokenType: 'Bearer';
-  readonly accessToken: string;
-  /** Seconds. */
-  readonly expiresIn: number;
-  readonly refreshToken: string;
-  readonly refreshExpiresAt: string;
-  readonly role: Role;
-  readonly siteId: string;
-}
-
 // ---- admin: dashboard and devices
-
-export interface Dashboard {
-  readonly areaId: string | null;
-  readonly people: number;
-  readonly visitorsToday: number;
-  readonly devices: { readonly total: number; readonly online: number; readonly offline: number };
-  readonly areas: { id: string; name: string; parentId: string | null }[];
-}
-
-export interface DeviceView {
-  readonly id: string;
-  readonly sn: string;
-  readonly name: string;
-  readonly model: string | null;
-  readonly firmware: string | null;
-  readonly online: boolean;
-  readonly lastSeenAt: string | null;
-  readonly areaId: string | null;
-  readonly areaName: string | null;
-}
 
 export interface DeviceQuery extends PageQuery {
   readonly areaId?: string;
@@ -59,12 +41,6 @@ export interface DeviceQuery extends PageQuery {
 }
 
 // ---- admin: alarms and access records
-
-export interface AlarmSummary {
-  readonly total: number;
-  readonly unconfirmed: number;
-  readonly confirmed: number;
-}
 
 export interface AlarmView {
   readonly id: string;
@@ -140,19 +116,6 @@ export interface AccessRecordQuery extends PageQuery {
 
 // ---- admin: remote control and lockdown
 
-export interface DoorView {
-  readonly id: string;
-  readonly name: string;
-  readonly doorNo: number;
-  readonly deviceId: string;
-  readonly deviceName: string;
-  readonly deviceOnline: boolean;
-  readonly areaName: string | null;
-  readonly sensorState: string;
-  readonly lockedDown: boolean;
-  readonly alarmState: number;
-}
-
 export interface DoorQuery extends PageQuery {
   readonly areaId?: string;
   readonly q?: string;
@@ -164,49 +127,7 @@ export interface CommandOutcome {
   readonly returnCode: number | null;
 }
 
-export interface LockdownGroupView {
-  readonly id: string;
-  readonly name: string;
-  readonly mode: string;
-  readonly active: boolean;
-  readonly status: 'Under Lockdown' | 'Normal';
-  readonly activatedBy: string | null;
-  readonly activatedAt: string | null;
-  readonly doorCount: number;
-}
-
 // ---- admin: visitors
-
-export type VisitStatus = 'reserved' | 'checked_in' | 'checked_out';
-export type PhotoKind = 'visitor' | 'plate' | 'goods';
-
-export interface VisitView {
-  readonly id: string;
-  readonly visitorId: string;
-  readonly visitorName: string;
-  readonly contact: string | null;
-  readonly hostPersonId: string | null;
-  readonly hostName: string | null;
-  readonly reason: string | null;
-  readonly startAt: string;
-  readonly endAt: string | null;
-  readonly status: VisitStatus;
-  readonly checkedInAt: string | null;
-  readonly checkedOutAt: string | null;
-  readonly photos: { readonly kind: PhotoKind; readonly url: string }[];
-  readonly invitationId: string | null;
-}
-
-export interface VisitSummary {
-  readonly visitors: number;
-  readonly notCheckedOut: number;
-  readonly checkedIn: number;
-}
-
-export interface VisitStatistics {
-  readonly todayByHour: { readonly hour: number; readonly count: number }[];
-  readonly topVisitorsThisMonth: { readonly name: string; readonly visits: number }[];
-}
 
 export interface VisitQuery extends PageQuery {
   readonly q?: string;
@@ -230,28 +151,7 @@ export interface RegisterVisit {
   readonly goodsPhoto?: string;
 }
 
-export interface HostView {
-  readonly id: string;
-  readonly pin: string;
-  readonly name: string;
-}
-
 // ---- admin: people
-
-export interface PersonView {
-  readonly id: string;
-  readonly pin: string;
-  readonly firstName: string;
-  readonly lastName: string;
-  readonly name: string;
-  readonly cardNo: string | null;
-  readonly department: string | null;
-  readonly email: string | null;
-  readonly appLoginEnabled: boolean;
-  readonly passwordSet: boolean;
-  readonly guardianIds: string[];
-  readonly createdAt: string;
-}
 
 export interface CreatePerson {
   readonly pin: string;
@@ -278,37 +178,6 @@ export interface PersonQuery extends PageQuery {
 
 // ---- personnel
 
-export interface CredentialQr {
-  /** The text in the QR code (`LBQ1.<pin>.<8 digits>`). */
-  readonly code: string;
-  readonly expiresAt: string;
-  readonly refreshSeconds: number;
-  /** PNG data URL. */
-  readonly png: string;
-}
-
-export interface InvitationView {
-  readonly id: string;
-  readonly firstName: string;
-  readonly lastName: string | null;
-  readonly email: string;
-  readonly mobile: string | null;
-  readonly startAt: string;
-  readonly endAt: string;
-  readonly reason: string | null;
-  readonly visitorCount: number;
-  readonly remarks: string | null;
-  readonly status: string;
-  readonly usedAt: string | null;
-  readonly createdAt: string;
-}
-
-export interface InvitationCreated {
-  readonly invitation: InvitationView;
-  readonly qr: { readonly code: string; readonly png: string };
-  readonly mail: { readonly to: string; readonly messageId: string };
-}
-
 export interface CreateInvitation {
   readonly firstName: string;
   readonly lastName?: string;
@@ -328,20 +197,6 @@ export interface Reinvite {
 }
 
 // ---- both roles
-
-export interface MeView {
-  readonly role: Role;
-  readonly account: {
-    readonly id: string;
-    readonly username: string;
-    readonly name: string;
-    readonly department: string | null;
-  };
-  readonly organisation: { readonly siteId: string; readonly name: string };
-  readonly notificationsEnabled: boolean;
-  readonly privacyPolicyUrl: string;
-  readonly version: string;
-}
 
 export interface NotificationView {
   readonly id: string;

@@ -9,24 +9,13 @@ import { signAccessToken, verifyAccessToken } from './access-token';
 import { AuthSessionStore } from './auth-session.store';
 import type { ClientInfo, Principal, Role } from './principal';
 import { SiteKeyService } from './site-key.service';
+import type { TokenPair } from '@lanbridge/mobile-api';
+export type { TokenPair } from '@lanbridge/mobile-api';
 
 export interface TokenSubject {
   readonly role: Role;
   readonly subjectId: string;
   readonly name: string;
-}
-
-/** Body of login and refresh responses. */
-export interface TokenPair {
-  readonly tokenType: 'Bearer';
-  readonly accessToken: string;
-  /** Seconds until the access token expires. */
-  readonly expiresIn: number;
-  readonly refreshToken: string;
-  /** Absolute end of the session family; refreshing never extends it. */
-  readonly refreshExpiresAt: string;
-  readonly role: Role;
-  readonly siteId: string;
 }
 
 /** Re-checks that a subject may still hold a session (not disabled, App Login still on). */

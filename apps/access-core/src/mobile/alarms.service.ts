@@ -13,12 +13,8 @@ import { DEFAULT_PICTURE, type Picture } from './default-picture';
 import type { AlarmListQueryDto } from './dto/alarms.dto';
 import { EventPresenter, type AlarmDetailView, type AlarmView } from './event-presenter';
 import { dayBounds, likePattern, pageWindow, sortOrder, type Page, pageOfIds } from './pagination';
-
-export interface AlarmSummary {
-  readonly total: number;
-  readonly unconfirmed: number;
-  readonly confirmed: number;
-}
+import type { AlarmSummary } from '@lanbridge/mobile-api';
+export type { AlarmSummary } from '@lanbridge/mobile-api';
 
 function notFound(id: string): AccessCoreException {
   return new AccessCoreException(AccessCoreErrorCode.NOT_FOUND, `no alarm ${id}`);

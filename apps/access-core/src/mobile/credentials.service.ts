@@ -15,18 +15,10 @@ import {
   type VerifyOutcome,
 } from '../terminals/remote-verification.service';
 import { dynamicCode, otpMatches, parseDynamicCode, personQrSecret, qrStep, QR_STEP_SECONDS } from './qr-codes';
+import type { CredentialQr } from '@lanbridge/mobile-api';
+export type { CredentialQr } from '@lanbridge/mobile-api';
 
 export const QR_SECRET_KEY = 'auth.qr-secret';
-
-export interface CredentialQr {
-  /** The text in the QR code. */
-  readonly code: string;
-  readonly expiresAt: string;
-  /** Seconds between new codes. */
-  readonly refreshSeconds: number;
-  /** The QR code as a PNG data URL. */
-  readonly png: string;
-}
 
 /**
  * My Credentials: the dynamic personnel QR, and its verifier for the terminals' remote

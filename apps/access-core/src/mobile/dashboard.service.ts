@@ -7,26 +7,8 @@ import { AccessCoreErrorCode, AccessCoreException } from '../http/access-core.ex
 import type { DeviceListQueryDto } from './dto/dashboard.dto';
 import { pageWindow, type Page } from './pagination';
 import { VisitsService } from './visits.service';
-
-export interface DeviceView {
-  readonly id: string;
-  readonly sn: string;
-  readonly name: string;
-  readonly model: string | null;
-  readonly firmware: string | null;
-  readonly online: boolean;
-  readonly lastSeenAt: string | null;
-  readonly areaId: string | null;
-  readonly areaName: string | null;
-}
-
-export interface Dashboard {
-  readonly areaId: string | null;
-  readonly people: number;
-  readonly visitorsToday: number;
-  readonly devices: { readonly total: number; readonly online: number; readonly offline: number };
-  readonly areas: { id: string; name: string; parentId: string | null }[];
-}
+import type { Dashboard, DeviceView } from '@lanbridge/mobile-api';
+export type { Dashboard, DeviceView } from '@lanbridge/mobile-api';
 
 @Injectable()
 export class DashboardService {

@@ -23,29 +23,8 @@ import type { CreateInvitationDto, ReinviteDto } from './dto/invitations.dto';
 import { pageWindow, sortOrder, type Page, type PageQueryDto } from './pagination';
 import { hashInvitationToken, newInvitationToken, parseInvitationCode } from './qr-codes';
 import { personName } from './visits.service';
-
-export interface InvitationView {
-  readonly id: string;
-  readonly firstName: string;
-  readonly lastName: string | null;
-  readonly email: string;
-  readonly mobile: string | null;
-  readonly startAt: string;
-  readonly endAt: string;
-  readonly reason: string | null;
-  readonly visitorCount: number;
-  readonly remarks: string | null;
-  readonly status: string;
-  readonly usedAt: string | null;
-  readonly createdAt: string;
-}
-
-/** The success screen: the invitation and its single-use QR (shown once, never stored). */
-export interface InvitationCreated {
-  readonly invitation: InvitationView;
-  readonly qr: { readonly code: string; readonly png: string };
-  readonly mail: { readonly to: string; readonly messageId: string };
-}
+import type { InvitationView, InvitationCreated } from '@lanbridge/mobile-api';
+export type { InvitationView, InvitationCreated } from '@lanbridge/mobile-api';
 
 /** An invitation QR is accepted this long before the visit starts (arriving early). */
 const EARLY_ARRIVAL_MS = 60 * 60 * 1000;

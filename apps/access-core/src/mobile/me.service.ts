@@ -12,21 +12,8 @@ import { SITE_NAME_KEY } from '../system/system.service';
 import { ACCESS_CORE_VERSION } from '../version';
 import { AuditService } from './audit.service';
 import { PRIVACY_POLICY } from './privacy-policy';
-
-export interface MeView {
-  readonly role: Principal['role'];
-  readonly account: {
-    readonly id: string;
-    /** Operator user name, or personnel id. */
-    readonly username: string;
-    readonly name: string;
-    readonly department: string | null;
-  };
-  readonly organisation: { readonly siteId: string; readonly name: string };
-  readonly notificationsEnabled: boolean;
-  readonly privacyPolicyUrl: string;
-  readonly version: string;
-}
+import type { MeView } from '@lanbridge/mobile-api';
+export type { MeView } from '@lanbridge/mobile-api';
 
 @Injectable()
 export class MeService {

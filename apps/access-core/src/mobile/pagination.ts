@@ -2,6 +2,7 @@ import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
 import type { ObjectLiteral, SelectQueryBuilder } from 'typeorm';
+export type { Page } from '@lanbridge/mobile-api';
 
 export const MAX_PAGE_SIZE = 100;
 
@@ -26,13 +27,6 @@ export class PageQueryDto {
   @IsOptional()
   @IsIn(['asc', 'desc'])
   order?: 'asc' | 'desc';
-}
-
-export interface Page<T> {
-  readonly items: T[];
-  readonly page: number;
-  readonly pageSize: number;
-  readonly total: number;
 }
 
 export function pageWindow(q: PageQueryDto): { page: number; pageSize: number; skip: number; take: number } {

@@ -12,21 +12,8 @@ import { AuditService, actorOf } from './audit.service';
 import type { CreatePersonDto, PersonListQueryDto, UpdatePersonDto } from './dto/people.dto';
 import { likePattern, pageWindow, type Page } from './pagination';
 import { personName } from './visits.service';
-
-export interface PersonView {
-  readonly id: string;
-  readonly pin: string;
-  readonly firstName: string;
-  readonly lastName: string;
-  readonly name: string;
-  readonly cardNo: string | null;
-  readonly department: string | null;
-  readonly email: string | null;
-  readonly appLoginEnabled: boolean;
-  readonly passwordSet: boolean;
-  readonly guardianIds: string[];
-  readonly createdAt: string;
-}
+import type { PersonView } from '@lanbridge/mobile-api';
+export type { PersonView } from '@lanbridge/mobile-api';
 
 @Injectable()
 export class PeopleService {

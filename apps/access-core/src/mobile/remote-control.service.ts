@@ -16,37 +16,14 @@ import { actorOf, AuditService } from './audit.service';
 import { IdempotencyRepository } from './idempotency.repository';
 import type { DoorListQueryDto } from './dto/remote.dto';
 import { likePattern, pageWindow, type Page } from './pagination';
-
-export interface DoorView {
-  readonly id: string;
-  readonly name: string;
-  readonly doorNo: number;
-  readonly deviceId: string;
-  readonly deviceName: string;
-  readonly deviceOnline: boolean;
-  readonly areaName: string | null;
-  readonly sensorState: string;
-  readonly lockedDown: boolean;
-  readonly alarmState: number;
-}
+import type { DoorView, LockdownGroupView } from '@lanbridge/mobile-api';
+export type { DoorView, LockdownGroupView } from '@lanbridge/mobile-api';
 
 /** What a remote command came to: acked/failed by the terminal, or still pending after the wait. */
 export interface CommandOutcome {
   readonly commandId: string;
   readonly status: 'acked' | 'failed' | 'pending';
   readonly returnCode: number | null;
-}
-
-export interface LockdownGroupView {
-  readonly id: string;
-  readonly name: string;
-  readonly mode: string;
-  readonly active: boolean;
-  /** "Under Lockdown" while active, else "Normal". */
-  readonly status: 'Under Lockdown' | 'Normal';
-  readonly activatedBy: string | null;
-  readonly activatedAt: string | null;
-  readonly doorCount: number;
 }
 
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9._:-]{1,100}$/;

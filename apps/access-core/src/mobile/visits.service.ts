@@ -14,45 +14,8 @@ import { AuditService } from './audit.service';
 import type { Picture } from './default-picture';
 import type { PhotoKind, RegisterVisitDto, VisitListQueryDto } from './dto/visits.dto';
 import { dayBounds, likePattern, monthBounds, pageWindow, sortOrder, type Page } from './pagination';
-
-export interface VisitView {
-  readonly id: string;
-  readonly visitorId: string;
-  readonly visitorName: string;
-  readonly contact: string | null;
-  readonly hostPersonId: string | null;
-  readonly hostName: string | null;
-  readonly reason: string | null;
-  readonly startAt: string;
-  readonly endAt: string | null;
-  readonly status: VisitStatus;
-  readonly checkedInAt: string | null;
-  readonly checkedOutAt: string | null;
-  /** URLs of the photos present (visitor, plate, goods). */
-  readonly photos: { readonly kind: PhotoKind; readonly url: string }[];
-  readonly invitationId: string | null;
-}
-
-export interface VisitSummary {
-  /** Visits scheduled to start today. */
-  readonly visitors: number;
-  /** Visitors checked in and not yet checked out (any day). */
-  readonly notCheckedOut: number;
-  /** Check-ins today. */
-  readonly checkedIn: number;
-}
-
-export interface VisitStatistics {
-  /** Check-ins today, hour by hour (24 entries, local time). */
-  readonly todayByHour: { readonly hour: number; readonly count: number }[];
-  readonly topVisitorsThisMonth: { readonly name: string; readonly visits: number }[];
-}
-
-export interface HostView {
-  readonly id: string;
-  readonly pin: string;
-  readonly name: string;
-}
+import type { VisitView, VisitSummary, VisitStatistics, HostView } from '@lanbridge/mobile-api';
+export type { VisitView, VisitSummary, VisitStatistics, HostView } from '@lanbridge/mobile-api';
 
 export function personName(p: Pick<PersonEntity, 'firstName' | 'lastName'>): string {
   return `${p.firstName} ${p.lastName}`.trim();

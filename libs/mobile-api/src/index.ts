@@ -1,0 +1,182 @@
+/**
+ * The site API's response shapes (access-core `/api/v1`), shared by the server that produces them
+ * and the mobile SDK that reads them: one definition, so the two cannot drift apart.
+ */
+
+/** Who signed in. */
+export type Role = 'admin' | 'personnel';
+export type VisitStatus = 'reserved' | 'checked_in' | 'checked_out';
+export type PhotoKind = 'visitor' | 'plate' | 'goods';
+
+export interface Page<T> {
+  readonly items: T[];
+  readonly page: number;
+  readonly pageSize: number;
+  readonly total: number;
+}
+
+/** Body of login and refresh responses. */
+export interface TokenPair {
+  readonly tokenType: 'Bearer';
+  readonly accessToken: string;
+  /** Seconds until the access token expires. */
+  readonly expiresIn: number;
+  readonly refreshToken: string;
+  /** Absolute end of the session family; refreshing never extends it. */
+  readonly refreshExpiresAt: string;
+  readonly role: Role;
+  readonly siteId: string;
+}
+
+export interface Dashboard {
+  readonly areaId: string | null;
+  readonly people: number;
+  readonly visitorsToday: number;
+  readonly devices: { readonly total: number; readonly online: number; readonly offline: number };
+  readonly areas: { id: string; name: string; parentId: string | null }[];
+}
+
+export interface DeviceView {
+  readonly id: string;
+  readonly sn: string;
+  readonly name: string;
+  readonly model: string | null;
+  readonly firmware: string | null;
+  readonly online: boolean;
+  readonly lastSeenAt: string | null;
+  readonly areaId: string | null;
+  readonly areaName: string | null;
+}
+
+export interface AlarmSummary {
+  readonly total: number;
+  readonly unconfirmed: number;
+  readonly confirmed: number;
+}
+
+export interface DoorView {
+  readonly id: string;
+  readonly name: string;
+  readonly doorNo: number;
+  readonly deviceId: string;
+  readonly deviceName: string;
+  readonly deviceOnline: boolean;
+  readonly areaName: string | null;
+  readonly sensorState: string;
+  readonly lockedDown: boolean;
+  readonly alarmState: number;
+}
+
+export interface LockdownGroupView {
+  readonly id: string;
+  readonly name: string;
+  readonly mode: string;
+  readonly active: boolean;
+  /** "Under Lockdown" while active, else "Normal". */
+  readonly status: 'Under Lockdown' | 'Normal';
+  readonly activatedBy: string | null;
+  readonly activatedAt: string | null;
+  readonly doorCount: number;
+}
+
+export interface VisitView {
+  readonly id: string;
+  readonly visitorId: string;
+  readonly visitorName: string;
+  readonly contact: string | null;
+  readonly hostPersonId: string | null;
+  readonly hostName: string | null;
+  readonly reason: string | null;
+  readonly startAt: string;
+  readonly endAt: string | null;
+  readonly status: VisitStatus;
+  readonly checkedInAt: string | null;
+  readonly checkedOutAt: string | null;
+  /** URLs of the photos present (visitor, plate, goods). */
+  readonly photos: { readonly kind: PhotoKind; readonly url: string }[];
+  readonly invitationId: string | null;
+}
+
+export interface VisitSummary {
+  /** Visits scheduled to start today. */
+  readonly visitors: number;
+  /** Visitors checked in and not yet checked out (any day). */
+  readonly notCheckedOut: number;
+  /** Check-ins today. */
+  readonly checkedIn: number;
+}
+
+export interface VisitStatistics {
+  /** Check-ins today, hour by hour (24 entries, local time). */
+  readonly todayByHour: { readonly hour: number; readonly count: number }[];
+  readonly topVisitorsThisMonth: { readonly name: string; readonly visits: number }[];
+}
+
+export interface HostView {
+  readonly id: string;
+  readonly pin: string;
+  readonly name: string;
+}
+
+export interface PersonView {
+  readonly id: string;
+  readonly pin: string;
+  readonly firstName: string;
+  readonly lastName: string;
+  readonly name: string;
+  readonly cardNo: string | null;
+  readonly department: string | null;
+  readonly email: string | null;
+  readonly appLoginEnabled: boolean;
+  readonly passwordSet: boolean;
+  readonly guardianIds: string[];
+  readonly createdAt: string;
+}
+
+export interface CredentialQr {
+  /** The text in the QR code. */
+  readonly code: string;
+  readonly expiresAt: string;
+  /** Seconds between new codes. */
+  readonly refreshSeconds: number;
+  /** The QR code as a PNG data URL. */
+  readonly png: string;
+}
+
+export interface InvitationView {
+  readonly id: string;
+  readonly firstName: string;
+  readonly lastName: string | null;
+  readonly email: string;
+  readonly mobile: string | null;
+  readonly startAt: string;
+  readonly endAt: string;
+  readonly reason: string | null;
+  readonly visitorCount: number;
+  readonly remarks: string | null;
+  readonly status: string;
+  readonly usedAt: string | null;
+  readonly createdAt: string;
+}
+
+/** The success screen: the invitation and its single-use QR (shown once, never stored). */
+export interface InvitationCreated {
+  readonly invitation: InvitationView;
+  readonly qr: { readonly code: string; readonly png: string };
+  readonly mail: { readonly to: string; readonly messageId: string };
+}
+
+export interface MeView {
+  readonly role: Role;
+  readonly account: {
+    readonly id: string;
+    /** Operator user name, or personnel id. */
+    readonly username: string;
+    readonly name: string;
+    readonly department: string | null;
+  };
+  readonly organisation: { readonly siteId: string; readonly name: string };
+  readonly notificationsEnabled: boolean;
+  readonly privacyPolicyUrl: string;
+  readonly version: string;
+}
