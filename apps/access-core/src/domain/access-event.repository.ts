@@ -136,7 +136,10 @@ export class AccessEventRepository extends OrmRepository<AccessEventEntity> {
         params,
       );
       for (const r of result) {
-        out.set(r.id, { eventCreatedAt: new Date(r.created_at), alarmCreatedAt: r.alarm_created_at === null ? null : new Date(r.alarm_created_at) });
+        out.set(r.id, {
+          eventCreatedAt: new Date(r.created_at),
+          alarmCreatedAt: r.alarm_created_at === null ? null : new Date(r.alarm_created_at),
+        });
       }
     }
     return out;

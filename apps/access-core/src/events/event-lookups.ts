@@ -39,6 +39,12 @@ export interface PersonRef {
   readonly name: string;
 }
 
+/** The operator fields the event path needs. */
+export interface OperatorRef {
+  readonly id: string;
+  readonly notificationsEnabled: boolean;
+}
+
 /** Entries are dropped after this long even without a change (a backstop, not the mechanism). */
 const TTL_MS = 60_000;
 /** A map that grows beyond this is emptied (thousands of people swiping). */
@@ -95,7 +101,7 @@ export class EventLookups implements OnModuleDestroy {
   private readonly areas = new TimedMap<string, AreaEntity | null>();
   private readonly peopleById = new TimedMap<string, PersonRef | null>();
   private readonly peopleByPin = new TimedMap<string, PersonRef | null>();
-  private operators: Entry<readonly OperatorEntity[]> | undefined;
+  private operators: Entry<readonly OperatorRef[]> | undefined;
   private readonly subscriber: EntitySubscriberInterface;
 
   constructor(
@@ -193,11 +199,15 @@ export class EventLookups implements OnModuleDestroy {
   }
 
   /** Operators that are not disabled, by id. */
-  async activeOperators(): Promise<readonly OperatorEntity[]> {
+  async activeOperators(): Promise<readonly OperatorRef[]> {
     const now = Date.now();
     if (this.operators && now - this.operators.at <= TTL_MS) return this.operators.value;
     const gen = this.generation;
-    const rows = await this.operatorRepo.orm.find({ where: { disabled: false }, order: { id: 'ASC' } });
+    const rows: OperatorRef[] = await this.operatorRepo.orm.find({
+      where: { disabled: false },
+      select: { id: true, notificationsEnabled: true },
+      order: { id: 'ASC' },
+    });
     if (gen === this.generation) this.operators = { value: rows, at: now };
     return rows;
   }

@@ -10,6 +10,7 @@ import { AlarmsService } from './alarms.service';
 export class LiveFeedService implements OnModuleInit, OnModuleDestroy {
   private readonly logger: Logger;
   private readonly unsubscribe: (() => void)[] = [];
+  private feed: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly events: DomainEvents,
@@ -23,11 +24,14 @@ export class LiveFeedService implements OnModuleInit, OnModuleDestroy {
   onModuleInit(): void {
     this.unsubscribe.push(
       // Published even with nobody connected: the stream log lets phones catch up (resume).
+      // Views are built concurrently (usually from cached names, no query) and published in
+      // the order the alarms were raised.
       this.events.on('alarm.created', ({ alarm, event }) => {
-        this.alarms
-          .viewOf(alarm, event)
-          .then(async (data) => {
-            if (data) await this.hub.publish({ roles: ['admin'] }, { type: 'alarm', data });
+        const view = this.alarms.viewOf(alarm, event);
+        this.feed = this.feed
+          .then(() => view)
+          .then((data) => {
+            if (data) void this.hub.publish({ roles: ['admin'] }, { type: 'alarm', data });
           })
           .catch((err: unknown) => this.logger.error({ err, alarmId: alarm.id }, 'alarm not forwarded'));
       }),

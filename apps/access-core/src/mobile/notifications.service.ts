@@ -1,18 +1,19 @@
+import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { In, IsNull } from 'typeorm';
 import type { Logger } from '@lanbridge/logging';
 import type { Principal } from '../auth/principal';
 import { ROOT_LOGGER } from '../config/config.tokens';
 import type { AccessEventEntity } from '../domain/access-event.entity';
-import type { NotificationEntity } from '../domain/notification.entity';
+import { NotificationEntity } from '../domain/notification.entity';
 import { NotificationRepository } from '../domain/notification.repository';
-import { OperatorRepository } from '../domain/operator.repository';
 import { PersonRepository } from '../domain/person.repository';
 import { DomainEvents } from '../events/domain-events';
+import { EventLookups } from '../events/event-lookups';
 import { AccessCoreErrorCode, AccessCoreException } from '../http/access-core.exception';
 import { StreamHub } from '../realtime/stream.hub';
 import { Clock } from '../system/clock';
-import { describe, EventPresenter } from './event-presenter';
+import { describe } from './event-presenter';
 import { pageWindow, sortOrder, type Page, type PageQueryDto } from './pagination';
 
 export interface NotificationView {
@@ -24,6 +25,11 @@ export interface NotificationView {
   readonly read: boolean;
   readonly createdAt: string;
 }
+
+/** Notification rows per insert statement. */
+const INSERT_ROWS = 2_000;
+/** How long a group of events collects more before its notifications are stored. */
+const GROUP_WINDOW_MS = 20;
 
 function view(n: NotificationEntity): NotificationView {
   return {
@@ -45,15 +51,26 @@ function view(n: NotificationEntity): NotificationView {
 export class NotificationsService implements OnModuleInit, OnModuleDestroy {
   private readonly logger: Logger;
   private readonly unsubscribe: (() => void)[] = [];
+  /**
+   * Events of the same few milliseconds (or that came while the previous group was being
+   * stored) are notified together: a few queries and one insert per group, in event order.
+   */
+  private readonly alarmEvents = new WindowGroups<{ alarmId: string; event: AccessEventEntity }>(
+    (group) => this.notifyOperators(group),
+    (err, group) => this.logger.error({ err, alarmIds: group.map((a) => a.alarmId) }, 'operator notification failed'),
+  );
+  private readonly personEvents = new WindowGroups<AccessEventEntity>(
+    (group) => this.fanOut(group),
+    (err, group) => this.logger.error({ err, eventIds: group.map((e) => e.id) }, 'notification fan-out failed'),
+  );
 
   constructor(
     private readonly notifications: NotificationRepository,
     private readonly people: PersonRepository,
-    private readonly operators: OperatorRepository,
-    private readonly presenter: EventPresenter,
     private readonly events: DomainEvents,
     private readonly hub: StreamHub,
     private readonly clock: Clock,
+    private readonly lookups: EventLookups,
     @Inject(ROOT_LOGGER) root: Logger,
   ) {
     this.logger = root.child({ component: 'notifications' });
@@ -62,16 +79,9 @@ export class NotificationsService implements OnModuleInit, OnModuleDestroy {
   onModuleInit(): void {
     this.unsubscribe.push(
       this.events.on('event.created', ({ event }) => {
-        if (!event.personId) return;
-        this.fanOut(event).catch((err: unknown) =>
-          this.logger.error({ err, eventId: event.id }, 'notification fan-out failed'),
-        );
+        if (event.personId) this.personEvents.add(event);
       }),
-      this.events.on('alarm.created', ({ alarm, event }) => {
-        this.notifyOperators(alarm.id, event).catch((err: unknown) =>
-          this.logger.error({ err, alarmId: alarm.id }, 'operator notification failed'),
-        );
-      }),
+      this.events.on('alarm.created', ({ alarm, event }) => this.alarmEvents.add({ alarmId: alarm.id, event })),
     );
   }
 
@@ -116,58 +126,144 @@ export class NotificationsService implements OnModuleInit, OnModuleDestroy {
   }
 
   // Administrators see alarms live on the stream; the stored copy fills their notification center.
-  private async notifyOperators(alarmId: string, event: AccessEventEntity): Promise<void> {
-    const operators = await this.operators.orm.find({ where: { disabled: false }, select: { id: true } });
-    const ctx = (await this.presenter.contexts([event])).get(event.id);
-    if (!ctx || operators.length === 0) return;
-    const title = `${event.level === 'alarm' ? 'Alarm' : 'Exception'}: ${event.name}`;
-    const body = `${describe(event, ctx)} at ${event.time.toISOString()} (alarm ${alarmId})`;
-    const inserted = await this.notifications.orm.insert(
-      operators.map((o) => ({ recipientOperatorId: o.id, kind: 'alarm', eventId: event.id, title, body })),
-    );
-    this.events.emit('notification.created', {
-      kind: 'alarm',
-      title,
-      body,
-      eventId: event.id,
-      alarmId,
-      notificationIds: inserted.identifiers.map((i) => String(i.id)),
-      operatorIds: operators.map((o) => o.id),
-      personIds: [],
-      createdAt: this.clock.now(),
+  private async notifyOperators(alarms: readonly { alarmId: string; event: AccessEventEntity }[]): Promise<void> {
+    const operators = await this.lookups.activeOperators();
+    if (operators.length === 0) return;
+    const ctx = await this.lookups.contexts(alarms.map((a) => a.event));
+    const items = alarms.flatMap(({ alarmId, event }) => {
+      const c = ctx.get(event.id);
+      if (!c) return [];
+      const title = `${event.level === 'alarm' ? 'Alarm' : 'Exception'}: ${event.name}`;
+      const body = `${describe(event, c)} at ${event.time.toISOString()} (alarm ${alarmId})`;
+      const rows = operators.map((o) => ({
+        id: randomUUID(),
+        recipientOperatorId: o.id,
+        kind: 'alarm',
+        eventId: event.id,
+        title,
+        body,
+      }));
+      return [{ alarmId, event, title, body, rows }];
     });
+    const rows = items.flatMap((i) => i.rows);
+    for (let i = 0; i < rows.length; i += INSERT_ROWS)
+      await this.notifications.orm.insert(rows.slice(i, i + INSERT_ROWS));
+    const createdAt = this.clock.now();
+    for (const { alarmId, event, title, body, rows: mine } of items) {
+      this.events.emit('notification.created', {
+        kind: 'alarm',
+        title,
+        body,
+        eventId: event.id,
+        alarmId,
+        notificationIds: mine.map((r) => r.id),
+        operatorIds: operators.map((o) => o.id),
+        personIds: [],
+        createdAt,
+      });
+    }
   }
 
-  private async fanOut(event: AccessEventEntity): Promise<void> {
-    const subjectId = event.personId;
-    if (!subjectId) return;
-    const recipients = [subjectId, ...(await this.people.guardianIdsOf(subjectId))];
-    const existing = await this.people.orm.find({ where: { id: In(recipients) }, select: { id: true } });
-    const ctx = (await this.presenter.contexts([event])).get(event.id);
-    if (!ctx) return;
-    const subject = ctx.personName ?? event.pin ?? 'someone';
-    for (const { id } of existing) {
-      const n = await this.notifications.orm.save(
-        this.notifications.orm.create({
+  private async fanOut(events: readonly AccessEventEntity[]): Promise<void> {
+    const subjects = [...new Set(events.map((e) => e.personId).filter((id): id is string => id !== null))];
+    if (subjects.length === 0) return;
+    const guardians = await this.people.guardians.find({
+      where: { personId: In(subjects) },
+      select: { personId: true, guardianPersonId: true },
+    });
+    const guardiansOf = new Map<string, string[]>();
+    for (const g of guardians)
+      guardiansOf.set(g.personId, [...(guardiansOf.get(g.personId) ?? []), g.guardianPersonId]);
+    const everyone = [...new Set([...subjects, ...guardians.map((g) => g.guardianPersonId)])];
+    const existing = new Set(
+      (await this.people.orm.find({ where: { id: In(everyone) }, select: { id: true } })).map((p) => p.id),
+    );
+    const ctx = await this.lookups.contexts(events);
+    const rows: {
+      id: string;
+      recipientPersonId: string;
+      kind: string;
+      eventId: string;
+      title: string;
+      body: string;
+    }[] = [];
+    for (const event of events) {
+      const subjectId = event.personId;
+      const c = ctx.get(event.id);
+      if (!subjectId || !c) continue;
+      const subject = c.personName ?? event.pin ?? 'someone';
+      for (const id of new Set([subjectId, ...(guardiansOf.get(subjectId) ?? [])])) {
+        if (!existing.has(id)) continue;
+        rows.push({
+          id: randomUUID(),
           recipientPersonId: id,
           kind: 'event',
           eventId: event.id,
           title: event.name,
-          body: `${id === subjectId ? 'You' : subject}: ${describe(event, ctx)} at ${event.time.toISOString()}`,
-        }),
-      );
-      await this.hub.publish({ personIds: [id] }, { type: 'notification', data: view(n) });
+          body: `${id === subjectId ? 'You' : subject}: ${describe(event, c)} at ${event.time.toISOString()}`,
+        });
+      }
+    }
+    const createdAt = new Map<string, Date>();
+    for (let i = 0; i < rows.length; i += INSERT_ROWS) {
+      const res = await this.notifications.orm
+        .createQueryBuilder()
+        .insert()
+        .values(rows.slice(i, i + INSERT_ROWS))
+        .returning(['id', 'createdAt'])
+        .execute();
+      for (const r of res.raw as { id: string; created_at: Date }[]) createdAt.set(r.id, new Date(r.created_at));
+    }
+    const delivered: Promise<void>[] = [];
+    for (const r of rows) {
+      const n: NotificationEntity = Object.assign(new NotificationEntity(), r, {
+        recipientOperatorId: null,
+        readAt: null,
+        createdAt: createdAt.get(r.id) ?? this.clock.now(),
+      });
+      delivered.push(this.hub.publish({ personIds: [r.recipientPersonId] }, { type: 'notification', data: view(n) }));
       this.events.emit('notification.created', {
         kind: 'event',
         title: n.title,
         body: n.body,
-        eventId: event.id,
+        eventId: r.eventId,
         alarmId: null,
         notificationIds: [n.id],
         operatorIds: [],
-        personIds: [id],
+        personIds: [r.recipientPersonId],
         createdAt: n.createdAt,
       });
     }
+    await Promise.all(delivered);
+  }
+}
+
+/**
+ * Collects the items added within GROUP_WINDOW_MS of the first one (and while the previous
+ * group is being handled) and hands them to `handle` as one group; groups are handled one
+ * after another, in order.
+ */
+class WindowGroups<T> {
+  private open: T[] | undefined;
+  private chain: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly handle: (group: readonly T[]) => Promise<void>,
+    private readonly failed: (err: unknown, group: readonly T[]) => void,
+  ) {}
+
+  add(item: T): void {
+    let group = this.open;
+    if (!group) {
+      const fresh: T[] = [];
+      group = this.open = fresh;
+      this.chain = this.chain.then(async () => {
+        // Stored copies are not on the live path: a short window makes fewer, larger inserts.
+        await new Promise<void>((r) => setTimeout(r, GROUP_WINDOW_MS));
+        if (this.open === fresh) this.open = undefined;
+        await this.handle(fresh).catch((err: unknown) => this.failed(err, fresh));
+      });
+    }
+    group.push(item);
   }
 }

@@ -59,6 +59,33 @@ export class StreamEventRepository {
     return id;
   }
 
+  /**
+   * Appends several messages in one statement; returns their ids in the order given (ids are
+   * drawn in row order, so sorting the returned ids gives that order).
+   */
+  async appendMany(items: readonly { type: string; audience: Audience; data: unknown }[]): Promise<string[]> {
+    if (items.length === 0) return [];
+    const params: unknown[] = [];
+    const values = items.map(({ type, audience, data }) => {
+      const stored = {
+        ...(audience.roles ? { roles: audience.roles } : {}),
+        ...(audience.personIds ? { personIds: audience.personIds } : {}),
+      };
+      params.push(type, JSON.stringify(stored), JSON.stringify(data ?? null));
+      const n = params.length;
+      return `($${n - 2}, $${n - 1}::jsonb, $${n}::jsonb)`;
+    });
+    const rows = await this.dataSource.query<{ id: string }[]>(
+      `INSERT INTO ${this.events} (type, audience, data) VALUES ${values.join(', ')} RETURNING id::text AS id`,
+      params,
+    );
+    if (rows.length !== items.length) throw new Error('stream_event insert returned fewer ids than rows');
+    return rows
+      .map((r) => BigInt(r.id))
+      .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(String);
+  }
+
   /** The newest id, "0" when nothing was ever stored (pruning always keeps the newest row). */
   async latestId(): Promise<string> {
     const rows = await this.dataSource.query<{ id: string }[]>(

@@ -126,6 +126,17 @@ function reject(socket: Duplex, status: number, reason: string): void {
   );
 }
 
+/** The text of a message, made once however many clients it is sent to. */
+const serialized = new WeakMap<StreamMessage, string>();
+function serialize(message: StreamMessage): string {
+  let text = serialized.get(message);
+  if (text === undefined) {
+    text = JSON.stringify(message);
+    serialized.set(message, text);
+  }
+  return text;
+}
+
 class Connection implements ReplayTarget {
   principal: Principal | undefined;
   alive = true;
@@ -136,6 +147,7 @@ class Connection implements ReplayTarget {
   private start: { readonly cursor: string; readonly timer: NodeJS.Timeout } | undefined;
   private queue: Promise<void> = Promise.resolve();
   private pending = 0;
+  private corked = false;
 
   constructor(
     readonly ws: WebSocket,
@@ -153,7 +165,24 @@ class Connection implements ReplayTarget {
       this.close(StreamCloseCode.TOO_SLOW, 'too slow');
       return;
     }
-    this.ws.send(JSON.stringify(message));
+    this.corkUntilNextTick();
+    this.ws.send(serialize(message));
+  }
+
+  /**
+   * Messages sent in the same tick (a group of published messages) leave in one socket write
+   * instead of one write each.
+   */
+  private corkUntilNextTick(): void {
+    if (this.corked) return;
+    const socket = (this.ws as unknown as { _socket?: Duplex })._socket;
+    if (!socket || typeof socket.cork !== 'function') return;
+    this.corked = true;
+    socket.cork();
+    process.nextTick(() => {
+      this.corked = false;
+      socket.uncork();
+    });
   }
 
   deliver(message: StreamMessage): void {

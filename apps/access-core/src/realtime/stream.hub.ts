@@ -50,6 +50,12 @@ export interface ReplayResult {
   readonly truncated: boolean;
 }
 
+interface PendingPublish {
+  readonly audience: Audience;
+  readonly message: LiveMessage;
+  readonly resolve: () => void;
+}
+
 /** Messages are kept this long for resuming streams. */
 export const STREAM_RETENTION_MS = 7 * 86_400_000;
 const PRUNE_EVERY_MS = 3_600_000;
@@ -73,6 +79,8 @@ export class StreamHub implements OnModuleInit, OnApplicationBootstrap, BeforeAp
   private readonly logger: Logger;
   private readonly clients = new Set<StreamClient>();
   private chain: Promise<void> = Promise.resolve();
+  /** Publishes waiting to be stored together (the group not yet taken by its store task). */
+  private group: PendingPublish[] | undefined;
   private latest = 0n;
   private pruner: NodeJS.Timeout | undefined;
   private readonly unsubscribe: (() => void)[] = [];
@@ -133,17 +141,42 @@ export class StreamHub implements OnModuleInit, OnApplicationBootstrap, BeforeAp
   /**
    * Stores the message, then sends it to every matching client. Resolves once delivered;
    * never rejects (a message that cannot be stored is still delivered live, without an id).
+   * Messages published in the same event-loop turn (or while the previous group is being
+   * stored) are stored by one multi-row insert and delivered in publish order.
    */
   publish(audience: Audience, message: LiveMessage): Promise<void> {
-    return this.exclusive(async () => {
-      let id: string | undefined;
-      try {
-        id = await this.repo.append(message.type, audience, message.data);
-      } catch (err) {
-        this.logger.error({ err, type: message.type }, 'stream message not stored; delivered live only');
+    return new Promise<void>((resolve) => {
+      let group = this.group;
+      if (!group) {
+        const fresh: PendingPublish[] = [];
+        group = this.group = fresh;
+        void this.chainTask(async () => {
+          // Let the rest of this turn's publishes join the group.
+          await new Promise<void>((r) => setImmediate(r));
+          if (this.group === fresh) this.group = undefined;
+          await this.store(fresh);
+        });
       }
-      // Same tick as the delivery: a client added before it gets the message live, one added
-      // after it sees it covered by the cursor.
+      group.push({ audience, message, resolve });
+    });
+  }
+
+  private async store(group: readonly PendingPublish[]): Promise<void> {
+    let ids: string[] | undefined;
+    try {
+      ids = await this.repo.appendMany(
+        group.map((g) => ({ type: g.message.type, audience: g.audience, data: g.message.data })),
+      );
+    } catch (err) {
+      this.logger.error(
+        { err, type: group[0]?.message.type, count: group.length },
+        'stream message not stored; delivered live only',
+      );
+    }
+    // Same tick as the delivery: a client added before it gets the messages live, one added
+    // after it sees them covered by the cursor.
+    group.forEach(({ audience, message }, i) => {
+      const id = ids?.[i];
       if (id !== undefined) this.latest = BigInt(id);
       const out: StreamMessage =
         id === undefined ? { type: message.type, data: message.data } : { type: message.type, id, data: message.data };
@@ -151,6 +184,7 @@ export class StreamHub implements OnModuleInit, OnApplicationBootstrap, BeforeAp
         if (c.principal && audienceMatches(audience, c.principal)) c.deliver(out);
       }
     });
+    for (const g of group) g.resolve();
   }
 
   /**
@@ -206,6 +240,12 @@ export class StreamHub implements OnModuleInit, OnApplicationBootstrap, BeforeAp
 
   /** Runs `fn` after every publish queued before it, holding later publishes until it ends. */
   private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    // Publishes from now on form a new group, stored after `fn`.
+    this.group = undefined;
+    return this.chainTask(fn);
+  }
+
+  private chainTask<T>(fn: () => Promise<T>): Promise<T> {
     const run = this.chain.then(fn);
     this.chain = run.then(
       () => undefined,

@@ -41,6 +41,21 @@ export class CloudOutboxRepository {
     ]);
   }
 
+  /** Queues several rows in one statement; their ids follow the order given. */
+  async enqueueMany(
+    rows: readonly { kind: OutboxKind; payload: { readonly [key: string]: JsonValue } }[],
+  ): Promise<void> {
+    for (let start = 0; start < rows.length; start += 5_000) {
+      const chunk = rows.slice(start, start + 5_000);
+      const params: string[] = [];
+      const values = chunk.map(({ kind, payload }) => {
+        params.push(kind, JSON.stringify(payload));
+        return `($${params.length - 1}, $${params.length}::jsonb)`;
+      });
+      await this.dataSource.query(`INSERT INTO ${this.table} (kind, payload) VALUES ${values.join(', ')}`, params);
+    }
+  }
+
   /** Queues the state of a device, replacing any older state of it not yet sent (upsert by sn). */
   async replaceDevice(payload: { readonly sn: string; readonly [key: string]: JsonValue }): Promise<void> {
     await this.dataSource.query(`DELETE FROM ${this.table} WHERE kind = 'device' AND payload->>'sn' = $1`, [
@@ -122,7 +137,10 @@ export class CloudOutboxRepository {
   /** Milliseconds until the earliest row is due (0 when one is due now), or undefined when empty. */
   async nextDueInMs(): Promise<number | undefined> {
     const rows = await this.dataSource.query<{ ms: number | null }[]>(
-      `SELECT greatest(0, extract(epoch FROM min(next_attempt_at) - now()) * 1000)::float8 AS ms FROM ${this.table}`,
+      // greatest() ignores NULL: without the CASE an empty table would read as "due now".
+      `SELECT CASE WHEN min(next_attempt_at) IS NULL THEN NULL
+              ELSE greatest(0, extract(epoch FROM min(next_attempt_at) - now()) * 1000)::float8 END AS ms
+       FROM ${this.table}`,
     );
     const ms = rows[0]?.ms;
     return ms === null || ms === undefined ? undefined : Number(ms);

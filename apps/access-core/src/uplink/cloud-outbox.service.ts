@@ -10,24 +10,26 @@ import { In } from 'typeorm';
 import type { Logger } from '@lanbridge/logging';
 import type { AccessCoreConfig } from '../config/access-core.config';
 import { ACCESS_CORE_CONFIG, ROOT_LOGGER } from '../config/config.tokens';
+import type { JsonValue } from '../database/site-setting.entity';
 import { SiteSettingRepository } from '../database/site-setting.repository';
 import type { AccessEventEntity } from '../domain/access-event.entity';
 import type { DeviceEntity } from '../domain/device.entity';
 import { AreaRepository } from '../domain/device.repository';
-import { OperatorRepository } from '../domain/operator.repository';
 import { PersonRepository } from '../domain/person.repository';
 import { DomainEvents, type DomainEventMap } from '../events/domain-events';
+import { EventLookups } from '../events/event-lookups';
 import { SettingsService } from '../settings/settings.service';
 import type { CloudSettings } from '../settings/settings.types';
-import { CloudOutboxRepository } from './cloud-outbox.repository';
+import { CloudOutboxRepository, type OutboxKind } from './cloud-outbox.repository';
 import { SETTINGS_SENT_KEY, UplinkWorker } from './uplink.worker';
 
 /**
  * Turns domain events into `cloud_outbox` rows while the matching cloud setting is on
  * (docs/mobile-path.md §6): alarms and personnel notifications → `push` (recipients whose
  * notifications are on), device changes → `device`, access events → `event-log`, setting
- * changes → `settings` / `data-delete`. Rows are written one at a time in event order, then the
- * worker is woken. Nothing is queued without CLOUD_UPLINK_URL.
+ * changes → `settings` / `data-delete`. Writes run one after another in event order (push and
+ * event-log rows queued meanwhile go in one insert), then the worker is woken. Nothing is queued
+ * without CLOUD_UPLINK_URL.
  */
 @Injectable()
 export class CloudOutboxService
@@ -37,6 +39,8 @@ export class CloudOutboxService
   private readonly unsubscribe: (() => void)[] = [];
   private cloud: CloudSettings = { pushToApp: false, pushDataToCloud: false, brokerUri: null };
   private chain: Promise<void> = Promise.resolve();
+  /** Rows waiting for their group's turn in the chain. */
+  private openBatch: BatchItem[] | undefined;
 
   constructor(
     @Inject(ACCESS_CORE_CONFIG) private readonly config: AccessCoreConfig,
@@ -44,7 +48,7 @@ export class CloudOutboxService
     private readonly worker: UplinkWorker,
     private readonly settings: SettingsService,
     private readonly siteSettings: SiteSettingRepository,
-    private readonly operators: OperatorRepository,
+    private readonly lookups: EventLookups,
     private readonly people: PersonRepository,
     private readonly areas: AreaRepository,
     private readonly bus: DomainEvents,
@@ -62,7 +66,7 @@ export class CloudOutboxService
         this.write('settings', () => this.settingsChanged(previous, next));
       }),
       this.bus.on('notification.created', (n) => {
-        if (this.cloud.pushToApp) this.write('push', () => this.queuePush(n));
+        if (this.cloud.pushToApp) this.batch({ push: n });
       }),
       this.bus.on('device.status', ({ device, online }) => {
         if (this.cloud.pushDataToCloud) this.write('device', () => this.queueDevice(device, online));
@@ -71,7 +75,7 @@ export class CloudOutboxService
         if (this.cloud.pushDataToCloud) this.write('device', () => this.queueDevice(device, device.online));
       }),
       this.bus.on('event.created', ({ event, device }) => {
-        if (this.cloud.pushDataToCloud) this.write('event-log', () => this.queueEventLog(event, device));
+        if (this.cloud.pushDataToCloud) this.batch({ eventLog: eventLogPayload(event, device) });
       }),
       this.bus.on('person.erased', ({ personId }) => {
         this.write('erase', () => this.outbox.forgetPerson(personId));
@@ -92,10 +96,92 @@ export class CloudOutboxService
   }
 
   private write(what: string, task: () => Promise<void>): void {
+    // Rows queued from now on are written after this task.
+    this.openBatch = undefined;
+    this.chainWrite(what, task);
+  }
+
+  private chainWrite(what: string, task: () => Promise<void>): void {
     this.chain = this.chain
       .then(task)
       .then(() => this.worker.wake())
       .catch((err: unknown) => this.logger.error({ err, what }, 'cloud outbox write failed'));
+  }
+
+  /**
+   * Push and event-log rows are written in groups: the rows queued until the group's turn in
+   * the chain comes go in one insert (after at most one recipients query per kind), in order.
+   */
+  private batch(item: BatchItem): void {
+    let group = this.openBatch;
+    if (!group) {
+      const fresh: BatchItem[] = [];
+      group = this.openBatch = fresh;
+      this.chainWrite('batch', async () => {
+        if (this.openBatch === fresh) this.openBatch = undefined;
+        await this.writeBatch(fresh);
+      });
+    }
+    group.push(item);
+  }
+
+  private async writeBatch(items: readonly BatchItem[]): Promise<void> {
+    const pushes = items.flatMap((i) => ('push' in i ? [i.push] : []));
+    const operatorIds = new Set(pushes.flatMap((n) => (n.kind === 'alarm' ? n.operatorIds : [])));
+    const personIds = [...new Set(pushes.flatMap((n) => (n.kind === 'alarm' ? [] : n.personIds)))];
+    const notifiedOperators = new Set(
+      operatorIds.size > 0
+        ? (await this.lookups.activeOperators()).filter((o) => o.notificationsEnabled).map((o) => o.id)
+        : [],
+    );
+    const notifiedPeople = new Set(
+      personIds.length > 0
+        ? (
+            await this.people.orm.find({
+              where: { id: In(personIds), disabled: false, notificationsEnabled: true },
+              select: { id: true },
+            })
+          ).map((p) => p.id)
+        : [],
+    );
+    const rows: { kind: OutboxKind; payload: { readonly [key: string]: JsonValue } }[] = [];
+    for (const item of items) {
+      if ('eventLog' in item) {
+        rows.push({ kind: 'event-log', payload: item.eventLog });
+        continue;
+      }
+      const n = item.push;
+      const recipients =
+        n.kind === 'alarm'
+          ? [...new Set(n.operatorIds)]
+              .filter((id) => notifiedOperators.has(id))
+              .sort()
+              .map((id) => `admin:${id}`)
+          : [...new Set(n.personIds)]
+              .filter((id) => notifiedPeople.has(id))
+              .sort()
+              .map((id) => `personnel:${id}`);
+      if (recipients.length === 0) continue;
+      // Ids only: the text is what the notification center already shows the recipients.
+      const data: { [key: string]: string | null } =
+        n.kind === 'alarm'
+          ? { alarmId: n.alarmId, eventId: n.eventId }
+          : { notificationId: n.notificationIds[0] ?? null, eventId: n.eventId };
+      rows.push({
+        kind: 'push',
+        payload: {
+          recipients,
+          notification: {
+            type: n.kind === 'alarm' ? 'alarm' : 'notification',
+            title: n.title,
+            body: n.body,
+            data,
+            createdAt: n.createdAt.toISOString(),
+          },
+        },
+      });
+    }
+    await this.outbox.enqueueMany(rows);
   }
 
   private async settingsChanged(previous: CloudSettings, next: CloudSettings): Promise<void> {
@@ -119,41 +205,6 @@ export class CloudOutboxService
     await this.outbox.enqueue('settings', { pushToApp: now.pushToApp, pushDataToCloud: now.pushDataToCloud });
   }
 
-  private async queuePush(n: DomainEventMap['notification.created']): Promise<void> {
-    const recipients =
-      n.kind === 'alarm'
-        ? (
-            await this.operators.orm.find({
-              where: { id: In([...n.operatorIds]), disabled: false, notificationsEnabled: true },
-              select: { id: true },
-              order: { id: 'ASC' },
-            })
-          ).map((o) => `admin:${o.id}`)
-        : (
-            await this.people.orm.find({
-              where: { id: In([...n.personIds]), disabled: false, notificationsEnabled: true },
-              select: { id: true },
-              order: { id: 'ASC' },
-            })
-          ).map((p) => `personnel:${p.id}`);
-    if (recipients.length === 0) return;
-    // Ids only: the text is what the notification center already shows the recipients.
-    const data: { [key: string]: string | null } =
-      n.kind === 'alarm'
-        ? { alarmId: n.alarmId, eventId: n.eventId }
-        : { notificationId: n.notificationIds[0] ?? null, eventId: n.eventId };
-    await this.outbox.enqueue('push', {
-      recipients,
-      notification: {
-        type: n.kind === 'alarm' ? 'alarm' : 'notification',
-        title: n.title,
-        body: n.body,
-        data,
-        createdAt: n.createdAt.toISOString(),
-      },
-    });
-  }
-
   private async queueDevice(device: DeviceEntity, online: boolean): Promise<void> {
     const area = device.areaId ? await this.areas.orm.findOneBy({ id: device.areaId }) : null;
     await this.outbox.replaceDevice({
@@ -165,17 +216,21 @@ export class CloudOutboxService
       lastSeenAt: device.lastSeenAt?.toISOString() ?? null,
     });
   }
+}
 
-  // No person data: no pin, card, name or picture leaves the site.
-  private async queueEventLog(event: AccessEventEntity, device: DeviceEntity | null): Promise<void> {
-    await this.outbox.enqueue('event-log', {
-      id: event.id,
-      time: event.time.toISOString(),
-      deviceSn: event.deviceSn,
-      deviceName: device?.alias ?? null,
-      eventCode: event.code,
-      eventName: event.name,
-      level: event.level,
-    });
-  }
+type BatchItem =
+  | { readonly push: DomainEventMap['notification.created'] }
+  | { readonly eventLog: { readonly [key: string]: JsonValue } };
+
+// No person data: no pin, card, name or picture leaves the site.
+function eventLogPayload(event: AccessEventEntity, device: DeviceEntity | null): { readonly [key: string]: JsonValue } {
+  return {
+    id: event.id,
+    time: event.time.toISOString(),
+    deviceSn: event.deviceSn,
+    deviceName: device?.alias ?? null,
+    eventCode: event.code,
+    eventName: event.name,
+    level: event.level,
+  };
 }
