@@ -57,7 +57,13 @@ describe.each<{ queue: 'bullmq' | 'in-process'; env: Record<string, string> }>([
   };
   async function subscribe(site: SpawnedSite, who: string): Promise<TestSubscription & { id: string }> {
     const sub = push.subscription();
-    const r = await api(site, who, 'POST', '/subscriptions', { endpoint: sub.endpoint, keys: sub.keys });
+    let r = await api(site, who, 'POST', '/subscriptions', { endpoint: sub.endpoint, keys: sub.keys });
+    // The broker remembers "no site key yet" for 2 s; the test wrote the key straight into the
+    // database, so a lookup made just before may still answer 503 SITE_KEY_UNAVAILABLE.
+    for (let i = 0; i < 30 && r.status === 503; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      r = await api(site, who, 'POST', '/subscriptions', { endpoint: sub.endpoint, keys: sub.keys });
+    }
     expect(r.status).toBe(201);
     return Object.assign(sub, { id: r.body.id as string });
   }
