@@ -122,10 +122,15 @@ export async function startBroker(
   const adapter = new ExpressAdapter();
   const expressApp = adapter.getInstance<RequestListener>();
   // Express never sees /t/ requests: they go straight to the ingress (see below).
-  const server: Server = createServer({ noDelay: true, keepAlive: true, keepAliveTimeout: 65_000 }, (req, res) => {
-    if (req.url !== undefined && req.url.startsWith(INGRESS_PREFIX)) ingress.handle(req, res);
-    else expressApp(req, res);
-  });
+  // highWaterMark: a download moves through the ingress in tunnel DATA chunks of up to 256 KiB;
+  // with the default 16 KiB every chunk paused and resumed the tunnel stream.
+  const server: Server = createServer(
+    { noDelay: true, keepAlive: true, keepAliveTimeout: 65_000, highWaterMark: 256 * 1024 },
+    (req, res) => {
+      if (req.url !== undefined && req.url.startsWith(INGRESS_PREFIX)) ingress.handle(req, res);
+      else expressApp(req, res);
+    },
+  );
   server.on('upgrade', createUpgradeDispatcher(tunnel, ingress));
 
   let released = false;
