@@ -21,6 +21,11 @@ export const REDACT_PATHS: readonly string[] = [
   '*.secret',
   'privateKey',
   '*.privateKey',
+  // Sealed credentials (a login JWE) and Web Push subscription keys (p256dh, auth).
+  'jwe',
+  '*.jwe',
+  'keys',
+  '*.keys',
   'signature',
   '*.signature',
   'authorization',
