@@ -183,22 +183,36 @@ export class IngressHandler {
       return;
     }
     if (org.policy === 'open') this.routeAdmitted(req, res, target, org.id);
-    else this.admit(req, res, target, org.id);
+    else this.admit(req, res, org.id, target.path, () => this.routeAdmitted(req, res, target, org.id));
   }
 
-  /** A `site-session` organisation: the session check first, then the tunnel. */
-  private admit(req: IncomingMessage, res: ServerResponse, target: IngressTarget, orgId: string): void {
+  /**
+   * A `site-session` organisation: the session check first; `admitted` then opens the tunnel
+   * stream. `client` is the response of a plain request or the socket of an upgrade.
+   */
+  private admit(
+    req: IncomingMessage,
+    client: ServerResponse | Duplex,
+    orgId: string,
+    path: string,
+    admitted: () => void,
+  ): void {
     const clientIp = clientIpOf(req, this.gate?.trustProxyHops ?? 0);
-    this.checkSession(req, orgId, target.path, false, clientIp).then(
+    const upgrade = !(client instanceof ServerResponse);
+    this.checkSession(req, orgId, path, upgrade, clientIp).then(
       (refusal) => {
-        if (res.destroyed) return;
-        if (refusal) this.refuseSession(res, refusal, req, orgId, target.path, clientIp);
-        else this.routeAdmitted(req, res, target, orgId);
+        if (client.destroyed) return;
+        if (refusal) this.refuseSession(client, refusal, req, orgId, path, clientIp);
+        else admitted();
       },
       (err: unknown) => {
         const requestId = randomUUID();
         this.log.error({ err, requestId, orgId }, 'session check failed');
-        this.reject(res, BrokerErrorCode.INTERNAL, 'internal error', undefined, requestId);
+        if (client instanceof ServerResponse) {
+          this.reject(client, BrokerErrorCode.INTERNAL, 'internal error', undefined, requestId);
+        } else {
+          this.rejectSocket(client, BrokerErrorCode.INTERNAL, 'internal error', requestId);
+        }
       },
     );
   }
@@ -361,19 +375,7 @@ export class IngressHandler {
         admitted(org.id);
         return;
       }
-      const clientIp = clientIpOf(req, this.gate?.trustProxyHops ?? 0);
-      this.checkSession(req, org.id, target.path, true, clientIp).then(
-        (refusal) => {
-          if (socket.destroyed) return;
-          if (refusal) this.refuseSession(socket, refusal, req, org.id, target.path, clientIp);
-          else admitted(org.id);
-        },
-        (err: unknown) => {
-          const requestId = randomUUID();
-          this.log.error({ err, requestId, orgId: org.id }, 'session check failed');
-          this.rejectSocket(socket, BrokerErrorCode.INTERNAL, 'internal error', requestId);
-        },
-      );
+      this.admit(req, socket, org.id, target.path, () => admitted(org.id));
     };
     const cached = this.deps.orgs.get(target.orgSlug);
     if (cached !== undefined) {
