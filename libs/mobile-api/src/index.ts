@@ -180,3 +180,74 @@ export interface MeView {
   readonly privacyPolicyUrl: string;
   readonly version: string;
 }
+
+export interface AlarmView {
+  readonly id: string;
+  readonly eventId: string;
+  readonly time: string;
+  readonly level: 'exception' | 'alarm';
+  readonly confirmed: boolean;
+  readonly eventCode: number;
+  readonly eventName: string;
+  /** What happened on which device, e.g. "Door forced open on Lobby terminal (Door 1)". */
+  readonly description: string;
+  readonly deviceId: string | null;
+  readonly deviceName: string | null;
+  readonly doorId: string | null;
+  readonly doorName: string | null;
+  readonly areaName: string | null;
+  readonly hasPicture: boolean;
+  /** The captured picture, or the default picture when there is none. */
+  readonly pictureUrl: string;
+}
+
+export interface AlarmDetailView extends AlarmView {
+  readonly areaId: string | null;
+  readonly deviceSn: string;
+  /** Where on the device it happened: the door, or the device itself. */
+  readonly source: string;
+  readonly pin: string | null;
+  readonly personName: string | null;
+  readonly verifyMode: string | null;
+  readonly confirmedBy: string | null;
+  readonly confirmedAt: string | null;
+  readonly remark: string | null;
+}
+
+export interface AccessRecordView {
+  readonly id: string;
+  readonly time: string;
+  readonly eventCode: number;
+  readonly eventName: string;
+  readonly level: string;
+  readonly granted: boolean;
+  readonly pin: string | null;
+  readonly personName: string | null;
+  readonly cardNo: string | null;
+  readonly verifyMode: string | null;
+  readonly direction: 'in' | 'out' | null;
+  readonly deviceId: string | null;
+  readonly deviceName: string | null;
+  readonly doorId: string | null;
+  readonly doorName: string | null;
+  readonly areaName: string | null;
+  readonly hasPicture: boolean;
+  readonly pictureUrl: string | null;
+}
+
+export interface NotificationView {
+  readonly id: string;
+  readonly kind: string;
+  readonly title: string;
+  readonly body: string;
+  readonly eventId: string | null;
+  readonly read: boolean;
+  readonly createdAt: string;
+}
+
+/** What a remote command came to: acked/failed by the terminal, or still pending after the wait. */
+export interface CommandOutcome {
+  readonly commandId: string;
+  readonly status: 'acked' | 'failed' | 'pending';
+  readonly returnCode: number | null;
+}

@@ -4,6 +4,11 @@
  */
 import type { VisitStatus } from '@lanbridge/mobile-api';
 export type {
+  AlarmView,
+  AlarmDetailView,
+  AccessRecordView,
+  NotificationView,
+  CommandOutcome,
   Page,
   TokenPair,
   Dashboard,
@@ -42,36 +47,6 @@ export interface DeviceQuery extends PageQuery {
 
 // ---- admin: alarms and access records
 
-export interface AlarmView {
-  readonly id: string;
-  readonly eventId: string;
-  readonly time: string;
-  readonly level: 'exception' | 'alarm';
-  readonly confirmed: boolean;
-  readonly eventCode: number;
-  readonly eventName: string;
-  readonly description: string;
-  readonly deviceId: string | null;
-  readonly deviceName: string | null;
-  readonly doorId: string | null;
-  readonly doorName: string | null;
-  readonly areaName: string | null;
-  readonly hasPicture: boolean;
-  readonly pictureUrl: string;
-}
-
-export interface AlarmDetailView extends AlarmView {
-  readonly areaId: string | null;
-  readonly deviceSn: string;
-  readonly source: string;
-  readonly pin: string | null;
-  readonly personName: string | null;
-  readonly verifyMode: string | null;
-  readonly confirmedBy: string | null;
-  readonly confirmedAt: string | null;
-  readonly remark: string | null;
-}
-
 export interface AlarmQuery extends PageQuery {
   readonly q?: string;
   readonly from?: string;
@@ -82,27 +57,6 @@ export interface AlarmQuery extends PageQuery {
   /** true: confirmed only; false: unconfirmed only. */
   readonly confirmed?: boolean;
   readonly today?: boolean;
-}
-
-export interface AccessRecordView {
-  readonly id: string;
-  readonly time: string;
-  readonly eventCode: number;
-  readonly eventName: string;
-  readonly level: string;
-  readonly granted: boolean;
-  readonly pin: string | null;
-  readonly personName: string | null;
-  readonly cardNo: string | null;
-  readonly verifyMode: string | null;
-  readonly direction: 'in' | 'out' | null;
-  readonly deviceId: string | null;
-  readonly deviceName: string | null;
-  readonly doorId: string | null;
-  readonly doorName: string | null;
-  readonly areaName: string | null;
-  readonly hasPicture: boolean;
-  readonly pictureUrl: string | null;
 }
 
 export interface AccessRecordQuery extends PageQuery {
@@ -119,12 +73,6 @@ export interface AccessRecordQuery extends PageQuery {
 export interface DoorQuery extends PageQuery {
   readonly areaId?: string;
   readonly q?: string;
-}
-
-export interface CommandOutcome {
-  readonly commandId: string;
-  readonly status: 'acked' | 'failed' | 'pending';
-  readonly returnCode: number | null;
 }
 
 // ---- admin: visitors
@@ -197,16 +145,6 @@ export interface Reinvite {
 }
 
 // ---- both roles
-
-export interface NotificationView {
-  readonly id: string;
-  readonly kind: string;
-  readonly title: string;
-  readonly body: string;
-  readonly eventId: string | null;
-  readonly read: boolean;
-  readonly createdAt: string;
-}
 
 export interface NotificationQuery extends PageQuery {
   readonly unread?: boolean;

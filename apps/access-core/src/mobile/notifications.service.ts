@@ -15,16 +15,8 @@ import { StreamHub } from '../realtime/stream.hub';
 import { Clock } from '../system/clock';
 import { describe } from './event-presenter';
 import { pageWindow, sortOrder, type Page, type PageQueryDto } from './pagination';
-
-export interface NotificationView {
-  readonly id: string;
-  readonly kind: string;
-  readonly title: string;
-  readonly body: string;
-  readonly eventId: string | null;
-  readonly read: boolean;
-  readonly createdAt: string;
-}
+import type { NotificationView } from '@lanbridge/mobile-api';
+export type { NotificationView } from '@lanbridge/mobile-api';
 
 /** Notification rows per insert statement. */
 const INSERT_ROWS = 2_000;

@@ -17,14 +17,9 @@ import { IdempotencyRepository } from './idempotency.repository';
 import type { DoorListQueryDto } from './dto/remote.dto';
 import { likePattern, pageWindow, type Page } from './pagination';
 import type { DoorView, LockdownGroupView } from '@lanbridge/mobile-api';
+import type { CommandOutcome } from '@lanbridge/mobile-api';
+export type { CommandOutcome } from '@lanbridge/mobile-api';
 export type { DoorView, LockdownGroupView } from '@lanbridge/mobile-api';
-
-/** What a remote command came to: acked/failed by the terminal, or still pending after the wait. */
-export interface CommandOutcome {
-  readonly commandId: string;
-  readonly status: 'acked' | 'failed' | 'pending';
-  readonly returnCode: number | null;
-}
 
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9._:-]{1,100}$/;
 /** How long a retry waits for the first request with its key to finish. */
