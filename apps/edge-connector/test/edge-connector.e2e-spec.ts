@@ -246,7 +246,9 @@ describe('edge connector against a library-built broker', () => {
     const first = broker.latest();
     const next = broker.nextSession();
     first.ws.terminate();
-    await waitFor(() => c.state === 'backoff' || c.state === 'connecting', 2000, 'client offline');
+    // The 'offline' event, not a polled state: with a short backoff the client may be back
+    // online between two polls.
+    await waitFor(() => offline.length > 0, 2000, 'client offline');
     const second = await next;
     await waitFor(() => c.state === 'online', 2000, 'client online again');
     expect(second.sessionId).not.toBe(first.sessionId);
