@@ -28,6 +28,12 @@ export class KeyValues {
     return Number(v);
   }
 
+  /** Base-10 integer within [min, max], or undefined when absent, not an integer or out of range. */
+  intIn(key: string, min: number, max: number): number | undefined {
+    const v = this.int(key);
+    return v !== undefined && v >= min && v <= max ? v : undefined;
+  }
+
   get size(): number {
     return this.map.size;
   }
@@ -232,7 +238,8 @@ export function parseDeviceCmdResults(body: string): { results: DeviceCmdResult[
         .filter((p): p is [string, string] => p !== null),
     );
     const id = kv.get('ID')?.trim();
-    const ret = kv.int('Return');
+    // Return codes are small signed numbers; beyond a PostgreSQL integer it is garbage.
+    const ret = kv.intIn('Return', -2_147_483_648, 2_147_483_647);
     if (!id || ret === undefined) {
       bad++;
       continue;

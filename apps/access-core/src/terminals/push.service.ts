@@ -29,6 +29,9 @@ import {
 import { RemoteVerificationService } from './remote-verification.service';
 import { SyncService } from './sync.service';
 
+/** Largest value of a PostgreSQL `integer` column. */
+const MAX_INT32 = 2_147_483_647;
+
 /** One terminal request, already read (body as text). */
 export interface PushRequest {
   readonly method: string;
@@ -294,7 +297,7 @@ export class PushService {
     const device = await this.requireDevice(req);
     const { results, bad } = parseDeviceCmdResults(req.body);
     const id = req.query.get('ID');
-    const ret = req.query.int('Return');
+    const ret = req.query.intIn('Return', -MAX_INT32 - 1, MAX_INT32);
     if (id !== undefined && ret !== undefined) results.push({ id, returnCode: ret, cmd: req.query.get('CMD') ?? '' });
     if (bad > 0) this.log.warn({ sn: device.sn, bad }, 'devicecmd lines without ID/Return ignored');
     await this.commands.applyResults(
@@ -375,14 +378,17 @@ export class PushService {
     const events: IncomingEvent[] = [];
     for (const line of splitLines(body)) {
       const kv = parseTabRecord(line);
-      const code = kv.int('event');
+      // Terminals send small numbers; anything out of these ranges is garbage, never stored as
+      // is (it would not fit the columns and would fail the whole upload, which the terminal
+      // then re-sends forever).
+      const code = kv.intIn('event', 0, MAX_INT32);
       const time = parseDeviceTime(kv.get('time'));
-      if (code === undefined || code < 0 || time === null) {
+      if (code === undefined || time === null) {
         bad++;
         continue;
       }
       const index = kv.int('index');
-      const door = kv.int('eventaddr');
+      const door = kv.intIn('eventaddr', 0, 255);
       events.push({
         source: 'rtlog',
         deviceIndex: index !== undefined && index >= 0 ? String(index) : null,
@@ -392,7 +398,7 @@ export class PushService {
         pin: kv.get('pin')?.slice(0, 64) ?? null,
         cardNo: normalizeCardNo(kv.get('cardno')),
         verifyType: kv.get('verifytype')?.slice(0, 32) || null,
-        inOut: kv.int('inoutstatus') ?? null,
+        inOut: kv.intIn('inoutstatus', 0, 255) ?? null,
         raw: line.slice(0, 2_000),
       });
     }

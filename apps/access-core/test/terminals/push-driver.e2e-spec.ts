@@ -25,6 +25,8 @@ interface EventRow {
   person_id: string | null;
   device_index: string | null;
   source: string;
+  door_no: number | null;
+  in_out: number | null;
 }
 
 describe('PUSH terminal driver with simulated terminals', () => {
@@ -61,7 +63,7 @@ describe('PUSH terminal driver with simulated terminals', () => {
   };
   const eventsOf = (sn: string): Promise<EventRow[]> =>
     h.query<EventRow>(
-      'SELECT code, level, name, person_id, device_index::text, source FROM access_event WHERE device_sn = $1 ORDER BY created_at',
+      'SELECT code, level, name, person_id, device_index::text, source, door_no, in_out FROM access_event WHERE device_sn = $1 ORDER BY created_at',
       [sn],
     );
   const waitEvent = (sn: string, code: number): Promise<EventRow> =>
@@ -345,6 +347,52 @@ describe('PUSH terminal driver with simulated terminals', () => {
     }
     const rows = (await eventsOf(t.sn)).filter((e) => e.device_index === '9001' || e.device_index === '9002');
     expect(rows.map((r) => r.device_index).sort()).toEqual(['9001', '9002']);
+  });
+
+  it('keeps the good lines of an rtlog whose numbers are out of range, skipping the bad ones, and answers OK', async () => {
+    const t = await terminal();
+    await t.stop();
+    const line = (index: string, over: Record<string, string> = {}): string =>
+      Object.entries({
+        time: '2024-05-02 10:00:00',
+        pin: '0',
+        cardno: '778',
+        eventaddr: '1',
+        event: '27',
+        inoutstatus: '0',
+        verifytype: '4',
+        index,
+        ...over,
+      })
+        .map(([k, v]) => `${k}=${v}`)
+        .join('\t');
+    const body =
+      [
+        line('9101'),
+        line('9102', { event: '99999999999' }), // beyond any event code (and PostgreSQL's integer)
+        line('9103', { eventaddr: '4294967296' }), // not a door: stored without one
+        line('9104', { inoutstatus: '88888888888' }), // not a direction: stored without one
+        line('9105', { index: '999999999999999' }), // a 15-digit record id still fits
+      ].join('\r\n') + '\r\n';
+    const res = await iclock(`cdata?SN=${t.sn}&table=rtlog`, { method: 'POST', body });
+    expect(res.status).toBe(200);
+    expect(await res.text()).toBe('OK');
+    const rows = (await eventsOf(t.sn)).filter((e) =>
+      ['9101', '9102', '9103', '9104', '999999999999999'].includes(e.device_index ?? ''),
+    );
+    expect(rows.map((r) => r.device_index).sort()).toEqual(['9101', '9103', '9104', '999999999999999']);
+    const byIndex = new Map(rows.map((r) => [r.device_index, r]));
+    expect(byIndex.get('9103')).toMatchObject({ door_no: null });
+    expect(byIndex.get('9104')).toMatchObject({ in_out: null });
+    expect(h.lines.some((l) => l.msg === 'rtlog lines without a valid event/time ignored' && l.bad === 1)).toBe(true);
+    // A command result with an impossible return code is skipped the same way.
+    const cmd = await iclock(`devicecmd?SN=${t.sn}`, {
+      method: 'POST',
+      body: 'ID=9101&Return=99999999999&CMD=CONTROL DEVICE\r\n',
+    });
+    expect(cmd.status).toBe(200);
+    expect(await cmd.text()).toBe('OK');
+    expect(h.lines.some((l) => l.msg === 'devicecmd lines without ID/Return ignored' && l.bad === 1)).toBe(true);
   });
 
   it('answers table data with counts, Attendance PUSH ATTLOG with OK:<n>, and time with DateTime', async () => {
