@@ -4,6 +4,22 @@ const js = require('@eslint/js');
 const tseslint = require('typescript-eslint');
 const nx = require('@nx/eslint-plugin');
 
+/** Nx tag rules; `testing` is the tag the shared test helpers (libs/testing) may be imported under. */
+const depConstraints = (testing = []) => [
+  { sourceTag: 'type:protocol', onlyDependOnLibsWithTags: ['type:util', ...testing] },
+  { sourceTag: 'type:util', onlyDependOnLibsWithTags: ['type:util', ...testing] },
+  { sourceTag: 'type:sdk', onlyDependOnLibsWithTags: ['type:util', 'type:protocol', 'type:sdk', ...testing] },
+  { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
+  { sourceTag: 'scope:cloud-broker', onlyDependOnLibsWithTags: ['scope:shared', 'scope:cloud-broker'] },
+  { sourceTag: 'scope:edge-connector', onlyDependOnLibsWithTags: ['scope:shared', 'scope:edge-connector'] },
+  { sourceTag: 'scope:access-core', onlyDependOnLibsWithTags: ['scope:shared', 'scope:access-core'] },
+  { sourceTag: 'scope:tools', onlyDependOnLibsWithTags: ['*'] },
+];
+const boundaries = (testing) => [
+  'error',
+  { enforceBuildableLibDependency: false, allow: [], depConstraints: depConstraints(testing) },
+];
+
 module.exports = tseslint.config(
   {
     ignores: ['**/node_modules/**', 'dist/**', 'coverage/**', '.nx/**', '.data/**', '**/*.js', '**/*.cjs', '**/*.mjs'],
@@ -23,29 +39,15 @@ module.exports = tseslint.config(
         'error',
         { fixStyle: 'inline-type-imports', disallowTypeAnnotations: false },
       ],
-      '@nx/enforce-module-boundaries': [
-        'error',
-        {
-          enforceBuildableLibDependency: false,
-          allow: [],
-          depConstraints: [
-            { sourceTag: 'type:protocol', onlyDependOnLibsWithTags: ['type:util'] },
-            { sourceTag: 'type:util', onlyDependOnLibsWithTags: ['type:util'] },
-            { sourceTag: 'type:sdk', onlyDependOnLibsWithTags: ['type:util', 'type:protocol', 'type:sdk'] },
-            { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
-            { sourceTag: 'scope:cloud-broker', onlyDependOnLibsWithTags: ['scope:shared', 'scope:cloud-broker'] },
-            { sourceTag: 'scope:edge-connector', onlyDependOnLibsWithTags: ['scope:shared', 'scope:edge-connector'] },
-            { sourceTag: 'scope:access-core', onlyDependOnLibsWithTags: ['scope:shared', 'scope:access-core'] },
-            { sourceTag: 'scope:tools', onlyDependOnLibsWithTags: ['*'] },
-          ],
-        },
-      ],
+      '@nx/enforce-module-boundaries': boundaries(),
     },
   },
   {
     // Tests may poke at internals and use loose fixtures; they still must await promises.
     files: ['**/*.spec.ts', '**/*.e2e-spec.ts', 'tests/**/*.ts'],
     rules: {
+      // Specs of every library may use the shared test helpers.
+      '@nx/enforce-module-boundaries': boundaries(['type:testing']),
       '@typescript-eslint/no-unsafe-assignment': 'off',
       '@typescript-eslint/no-unsafe-member-access': 'off',
       '@typescript-eslint/no-unsafe-argument': 'off',

@@ -188,31 +188,10 @@ export class DemoSeeder {
       device.areaId = area.id;
       this.changed(`device updated: ${d.sn} ${d.alias}`, { sn: d.sn, area: area.name });
     }
-    await this.ensureDoors(device);
-    return device;
-  }
-
-  /** Same rows as a registration makes (device-session.service.ts ensureDoors). */
-  private async ensureDoors(device: DeviceEntity): Promise<void> {
-    const existing = new Set((await this.doors.byDevice(device.id)).map((d) => d.doorNo));
-    const readersPerDoor = device.readerCount >= 2 * device.doorCount ? 2 : 1;
-    for (let no = 1; no <= device.doorCount; no++) {
-      if (existing.has(no)) continue;
-      const door = await this.doors.orm.save(
-        this.doors.orm.create({ deviceId: device.id, doorNo: no, name: `${device.alias} Door ${no}` }),
-      );
-      for (let r = 1; r <= readersPerDoor; r++) {
-        await this.doors.readers.save(
-          this.doors.readers.create({
-            doorId: door.id,
-            readerNo: r,
-            name: `${door.name} ${r === 1 ? 'In' : 'Out'}`,
-            inOut: r === 1 ? 'in' : 'out',
-          }),
-        );
-      }
-      this.changed(`door created: ${door.name}`, { sn: device.sn, doorNo: no });
+    for (const door of await this.doors.ensureForDevice(device)) {
+      this.changed(`door created: ${door.name}`, { sn: device.sn, doorNo: door.doorNo });
     }
+    return device;
   }
 
   private async ensureDepartment(): Promise<string> {

@@ -72,4 +72,33 @@ export class DoorRepository extends OrmRepository<DoorEntity> {
   findByDeviceAndNo(deviceId: string, doorNo: number): Promise<DoorEntity | null> {
     return this.orm.findOneBy({ deviceId, doorNo });
   }
+
+  /**
+   * Creates the doors a device reports (`doorCount`) that are missing, each with its readers:
+   * two (in and out) when the device has two readers per door, else one (in). Returns the doors
+   * it created.
+   */
+  async ensureForDevice(device: DeviceEntity): Promise<DoorEntity[]> {
+    const created: DoorEntity[] = [];
+    const existing = new Set((await this.byDevice(device.id)).map((d) => d.doorNo));
+    const readersPerDoor = device.readerCount >= 2 * device.doorCount ? 2 : 1;
+    for (let no = 1; no <= device.doorCount; no++) {
+      if (existing.has(no)) continue;
+      const door = await this.orm.save(
+        this.orm.create({ deviceId: device.id, doorNo: no, name: `${device.alias} Door ${no}` }),
+      );
+      for (let r = 1; r <= readersPerDoor; r++) {
+        await this.readers.save(
+          this.readers.create({
+            doorId: door.id,
+            readerNo: r,
+            name: `${door.name} ${r === 1 ? 'In' : 'Out'}`,
+            inOut: r === 1 ? 'in' : 'out',
+          }),
+        );
+      }
+      created.push(door);
+    }
+    return created;
+  }
 }

@@ -211,7 +211,7 @@ export class DeviceSessionService implements OnApplicationBootstrap, OnApplicati
       device = (await this.devices.findById(device.id)) ?? device;
       this.log.info({ sn, model: device.model }, 'device registered again');
     }
-    await this.ensureDoors(device);
+    await this.doors.ensureForDevice(device);
     const cached = this.sessions.get(sn);
     if (cached) {
       device.online = cached.device.online;
@@ -222,27 +222,6 @@ export class DeviceSessionService implements OnApplicationBootstrap, OnApplicati
     await this.commands.failUnanswered(device.id, now);
     this.bus.emit('device.session', { device, kind: 'registered' });
     return { device, created, firstContact: created || firstContact };
-  }
-
-  private async ensureDoors(device: DeviceEntity): Promise<void> {
-    const existing = new Set((await this.doors.byDevice(device.id)).map((d) => d.doorNo));
-    const readersPerDoor = device.readerCount >= 2 * device.doorCount ? 2 : 1;
-    for (let no = 1; no <= device.doorCount; no++) {
-      if (existing.has(no)) continue;
-      const door = await this.doors.orm.save(
-        this.doors.orm.create({ deviceId: device.id, doorNo: no, name: `${device.alias} Door ${no}` }),
-      );
-      for (let r = 1; r <= readersPerDoor; r++) {
-        await this.doors.readers.save(
-          this.doors.readers.create({
-            doorId: door.id,
-            readerNo: r,
-            name: `${door.name} ${r === 1 ? 'In' : 'Out'}`,
-            inOut: r === 1 ? 'in' : 'out',
-          }),
-        );
-      }
-    }
   }
 
   private async sweep(): Promise<void> {
