@@ -45,6 +45,30 @@ const documented = new Set(
     .filter((x): x is string => x !== undefined),
 );
 
+/** First path segments of every route the cloud broker's controllers declare. */
+function brokerTopLevelSegments(): Set<string> {
+  const files: string[] = [];
+  const walk = (dir: string): void => {
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+      const p = path.join(dir, entry.name);
+      if (entry.isDirectory()) walk(p);
+      else if (entry.name.endsWith('.ts') && !entry.name.endsWith('spec.ts')) files.push(p);
+    }
+  };
+  walk(path.join(__dirname, '..', 'apps', 'cloud-broker', 'src'));
+  const out = new Set<string>();
+  for (const file of files) {
+    const source = fs.readFileSync(file, 'utf8');
+    for (const c of source.matchAll(/@Controller\(\s*(?:'([^']*)')?\s*\)/g)) {
+      if (c[1]) out.add(c[1].split('/')[0]);
+      else
+        for (const m of source.matchAll(/@(?:Get|Post|Put|Delete|Patch|All)\(\s*'([^']*)'/g))
+          out.add(m[1].split('/')[0]);
+    }
+  }
+  return out;
+}
+
 function templateFiles(): string[] {
   const dir = path.join(CHART, 'templates');
   return fs.readdirSync(dir).map((f) => path.join(dir, f));
@@ -129,5 +153,18 @@ describe('helm/lanbridge-broker', () => {
       unknown
     >;
     expect(chart).toMatchObject({ apiVersion: 'v2', name: 'lanbridge-broker', type: 'application' });
+  });
+
+  it('routes every public path of the broker through the Ingress, and none of the internal ones', () => {
+    const paths = (values.ingress as { paths: string[] }).paths;
+    const routed = (segment: string): boolean =>
+      paths.some((p) => p === `/${segment}` || `/${segment}`.startsWith(`${p}/`));
+    const served = brokerTopLevelSegments();
+    // Served by the broker's own HTTP handlers rather than controllers.
+    served.add('t').add('tunnel');
+    const internal = ['healthz', 'readyz', 'metrics'];
+    for (const segment of internal) expect(served.has(segment)).toBe(true);
+    expect([...served].filter((s) => !internal.includes(s) && !routed(s))).toEqual([]);
+    expect(internal.filter(routed)).toEqual([]);
   });
 });

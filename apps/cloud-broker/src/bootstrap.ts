@@ -27,6 +27,7 @@ import { OrgSlugCache } from './ingress/org-slug.cache';
 import { signInLimiter } from './ingress/site-session.gate';
 import { MetricsService } from './metrics/metrics.service';
 import { ObservedTunnelRegistry } from './connector-admin/observed-tunnel-registry';
+import { applyCors } from './http/cors';
 import { RateLimitService } from './rate-limit/rate-limit.service';
 import { SiteTrustService } from './site-trust/site-trust.service';
 import type { TunnelDirectory } from './tunnel/tunnel-registry';
@@ -119,6 +120,7 @@ export async function startBroker(
   });
 
   const drainState = { draining: false };
+  const corsLog = logger.child({ component: 'cors' });
   const adapter = new ExpressAdapter();
   const expressApp = adapter.getInstance<RequestListener>();
   // Express never sees /t/ requests: they go straight to the ingress (see below).
@@ -127,6 +129,9 @@ export async function startBroker(
   const server: Server = createServer(
     { noDelay: true, keepAlive: true, keepAliveTimeout: 65_000, highWaterMark: 256 * 1024 },
     (req, res) => {
+      const refused = (origin: string): void =>
+        corsLog.debug({ origin, method: req.method, url: req.url?.slice(0, 200) }, 'CORS preflight refused');
+      if (applyCors(config.cors, req, res, refused)) return;
       if (req.url !== undefined && req.url.startsWith(INGRESS_PREFIX)) ingress.handle(req, res);
       else expressApp(req, res);
     },

@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { ConfigError, env, loadConfig } from '@lanbridge/config';
+import { type CorsPolicy, parseCorsOrigins } from '../http/cors';
 import { type VapidKeys, vapidKeyProblem, vapidSubjectProblem } from '../push/vapid-keys';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -37,6 +38,10 @@ const spec = {
     min: 1,
   }),
   INGRESS_SIGNIN_WINDOW_S: env.int({ description: 'window of the site sign-in limits', default: 60, min: 1 }),
+  CORS_ORIGINS: env.optionalString({
+    description:
+      'browser origins (comma-separated, e.g. https://app.example.com) allowed to call the client ingress and the public API cross-origin, or * for any; absent = none',
+  }),
   DRAIN_TIMEOUT_MS: env.int({
     description: 'graceful shutdown: time in-flight requests may run',
     default: 15_000,
@@ -142,6 +147,8 @@ export interface BrokerConfig {
   /** Limits on the public sign-in endpoints of `site-session` organisations (docs/mobile-path.md §3). */
   readonly ingressSignIn: { readonly maxPerIp: number; readonly maxPerOrg: number; readonly windowS: number };
   readonly drainTimeoutMs: number;
+  /** Browser origins allowed cross-origin (`CORS_ORIGINS`); undefined = none. */
+  readonly cors: CorsPolicy | undefined;
   readonly accounts: AccountsConfig;
   /** NODE_ENV=production: refuses what only tests need (plain-http push endpoints). */
   readonly production: boolean;
@@ -304,6 +311,8 @@ export function loadBrokerConfig(source: Readonly<Record<string, string | undefi
   if (!/^[A-Za-z0-9_.-]{1,64}$/.test(c.PUSH_QUEUE_PREFIX)) {
     problems.push('PUSH_QUEUE_PREFIX must be 1-64 letters, digits, _ . -');
   }
+  const cors = parseCorsOrigins(c.CORS_ORIGINS);
+  if ('error' in cors) problems.push(`CORS_ORIGINS ${cors.error}`);
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     host: c.BROKER_HOST,
@@ -323,6 +332,7 @@ export function loadBrokerConfig(source: Readonly<Record<string, string | undefi
       windowS: c.INGRESS_SIGNIN_WINDOW_S,
     },
     drainTimeoutMs: c.DRAIN_TIMEOUT_MS,
+    cors: 'policy' in cors ? cors.policy : undefined,
     accounts: {
       smtpUrl: c.SMTP_URL,
       mailFrom: c.MAIL_FROM,

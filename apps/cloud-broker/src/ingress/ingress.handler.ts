@@ -11,6 +11,7 @@ import {
   type TunnelStream,
 } from '@lanbridge/tunnel-protocol';
 import { BROKER_ERROR_STATUS, BrokerErrorCode } from '../common/broker-error';
+import { withoutSiteCorsHeaders } from '../http/cors';
 import { sendJsonError, writeSocketError } from '../http/raw-response';
 import type { MetricsService } from '../metrics/metrics.service';
 import type { TunnelDirectory } from '../tunnel/tunnel-registry';
@@ -299,7 +300,8 @@ export class IngressHandler {
           this.failTunnel(res, TunnelErrorCode.PROTOCOL, undefined);
           return;
         }
-        const headers = responseHeadersForClient(rh.headers, false);
+        let headers = responseHeadersForClient(rh.headers, false);
+        if (res.hasHeader('access-control-allow-origin')) headers = withoutSiteCorsHeaders(headers);
         if (this.draining) headers.push('Connection', 'close');
         try {
           res.writeHead(rh.status, rh.statusText, headers);
