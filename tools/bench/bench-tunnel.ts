@@ -7,7 +7,8 @@
  *  - 1 KiB GET at 1 and 64 concurrent keep-alive connections (wrk, 1 thread): req/s, p50, p99,
  *    direct to the origin and through broker + tunnel + connector;
  *  - one 100 MiB download, direct and through the tunnel (MB/s, 1 MB = 10^6 bytes);
- *  - broker RSS growth with 1,000 idle connected connectors (KiB per connector).
+ *  - broker RSS growth with 1,000 idle connected connectors (KiB per connector), each reading
+ *    taken after a full GC of the broker (gc-hook.ts), so it is live memory, not leftover garbage.
  * Ratios are medians of per-round ratios: the machine is shared, compare ratios, not absolutes.
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -181,10 +182,23 @@ async function main(): Promise<void> {
     }));
 
     const brokerPort = 18000 + Math.floor(Math.random() * 1000);
+    // Outside --serve: a full GC on SIGUSR2 before each idle-memory reading (gc-hook.ts).
+    const gcHook = args.serve
+      ? {}
+      : {
+          NODE_OPTIONS: [
+            process.env.NODE_OPTIONS,
+            '--expose-gc',
+            `--require ${path.join(DIST, 'tools/bench/gc-hook.js')}`,
+          ]
+            .filter(Boolean)
+            .join(' '),
+        };
     const broker = spawnApp('cloud-broker', APP_MAIN.broker, [], {
       BROKER_HOST: '127.0.0.1',
       BROKER_PORT: String(brokerPort),
       ...brokerEnv,
+      ...gcHook,
     });
     apps.push(broker);
     const brokerBase = `http://127.0.0.1:${brokerPort}`;
@@ -228,10 +242,14 @@ async function main(): Promise<void> {
       );
     }
 
-    // Idle connectors: broker RSS before and after they are all online.
-    await sleep(1500);
+    // Idle connectors: broker RSS before and after they are all online, each after a full GC.
     const brokerPid = broker.child.pid ?? 0;
-    const rssBefore = rssKiB(brokerPid);
+    const settledRss = async (): Promise<number> => {
+      process.kill(brokerPid, 'SIGUSR2');
+      await sleep(1500);
+      return rssKiB(brokerPid);
+    };
+    const rssBefore = await settledRss();
     const keysFile = path.join(tmp, 'idle-keys.json');
     fs.writeFileSync(keysFile, JSON.stringify(idle), { mode: 0o600 });
     let idleOnline = 0;
@@ -258,7 +276,7 @@ async function main(): Promise<void> {
       });
       await sleep(3000);
     }
-    const rssAfter = rssKiB(brokerPid);
+    const rssAfter = await settledRss();
     await idleProc?.stop();
 
     const pick = (f: (x: (typeof rounds)[number]) => number) => median(rounds.map(f));
