@@ -136,8 +136,9 @@ export interface PersonView {
 export interface CredentialQr {
   /** The text in the QR code. */
   readonly code: string;
+  /** The last moment a terminal accepts this code (on the site's clock): always at least one step away. */
   readonly expiresAt: string;
-  /** Seconds between new codes. */
+  /** Seconds between new codes: show the next one after this long, well before `expiresAt`. */
   readonly refreshSeconds: number;
   /** The QR code as a PNG data URL. */
   readonly png: string;

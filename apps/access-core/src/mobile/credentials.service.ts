@@ -14,7 +14,15 @@ import {
   type VerifyContext,
   type VerifyOutcome,
 } from '../terminals/remote-verification.service';
-import { dynamicCode, otpMatches, parseDynamicCode, personQrSecret, qrStep, QR_STEP_SECONDS } from './qr-codes';
+import {
+  dynamicCode,
+  otpMatches,
+  parseDynamicCode,
+  personQrSecret,
+  qrStep,
+  QR_SKEW_STEPS,
+  QR_STEP_SECONDS,
+} from './qr-codes';
 import type { CredentialQr } from '@lanbridge/mobile-api';
 export type { CredentialQr } from '@lanbridge/mobile-api';
 
@@ -53,7 +61,9 @@ export class CredentialsService implements OnModuleInit, CodeVerifier {
     const code = dynamicCode(this.secretOf(personId), person.pin, step);
     return {
       code,
-      expiresAt: new Date((step + 1) * QR_STEP_SECONDS * 1000).toISOString(),
+      // Accepted up to the end of the next step (see otpMatches), so a code fetched in the last
+      // moment of its step still has a full step to be scanned.
+      expiresAt: new Date((step + 1 + QR_SKEW_STEPS) * QR_STEP_SECONDS * 1000).toISOString(),
       refreshSeconds: QR_STEP_SECONDS,
       png: await QRCode.toDataURL(code, { errorCorrectionLevel: 'M', margin: 2, width: 320 }),
     };

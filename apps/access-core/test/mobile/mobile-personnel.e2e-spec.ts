@@ -165,9 +165,21 @@ describe('mobile API: personnel', () => {
       expect(qr.status).toBe(200);
       expect(qr.body.code).toMatch(/^LBQ1\.7001\.\d{8}$/);
       expect(qr.body.png).toMatch(/^data:image\/png;base64,/);
-      expect(Date.parse(qr.body.expiresAt)).toBeGreaterThan(Date.now());
+      // Valid for at least one more 30 s step, however late in its step it was fetched.
+      const expiresAt = Date.parse(qr.body.expiresAt);
+      expect(expiresAt - Date.now()).toBeGreaterThan(25_000);
+      expect(expiresAt - Date.now()).toBeLessThanOrEqual(60_000);
       const [ok] = await t.verifyQr(qr.body.code, 1);
       expect(ok).toMatchObject({ code: 0, pin: '7001' });
+      // Accepted up to the moment it says, refused right after.
+      try {
+        site.clock.offsetMs = expiresAt - 1_000 - Date.now();
+        expect((await t.verifyQr(qr.body.code, 1))[0].code).toBe(0);
+        site.clock.offsetMs = expiresAt + 1_000 - Date.now();
+        expect((await t.verifyQr(qr.body.code, 1))[0].code).toBe(44);
+      } finally {
+        site.clock.offsetMs = 0;
+      }
 
       // Kid has no access level for the door: a valid code is still refused.
       await admin.put(`/api/v1/people/${ids['7002']}/app-login`, { enabled: true });
@@ -255,6 +267,7 @@ describe('mobile API: personnel', () => {
       await waitFor('second mail', () => Promise.resolve(sink.messages.length > before), 5000);
       expect((await t.verifyQr(again.body.qr.code, 1))[0].code).toBe(0);
       // Another person cannot see or re-invite it.
+      await admin.put(`/api/v1/people/${ids['7002']}/app-login`, { enabled: true });
       const kid = await login(site.url, { type: 'personnel', pin: '7002', password: '7002-password' });
       expect((await kid.post<Json>(`/api/v1/invitations/${again.body.invitation.id}/reinvite`, {})).status).toBe(404);
     });
