@@ -33,6 +33,8 @@ interface SeenRequest {
 
 class PushFixtureServer {
   readonly requests: SeenRequest[] = [];
+  /** How long the server takes to answer an upload (ms). */
+  uploadDelayMs = 0;
   readonly devices = new Map<string, { registryCode: string; sessionId: string }>();
   readonly commands = new Map<string, string[]>();
   readonly results: DeviceCmdResult[] = [];
@@ -67,8 +69,12 @@ class PushFixtureServer {
         };
         this.requests.push(seen);
         const { status, body, headers } = this.handle(seen);
-        res.writeHead(status, { 'Content-Type': 'text/plain', ...headers });
-        res.end(body);
+        const reply = (): void => {
+          res.writeHead(status, { 'Content-Type': 'text/plain', ...headers });
+          res.end(body);
+        };
+        if (this.uploadDelayMs > 0 && seen.path === '/iclock/cdata') setTimeout(reply, this.uploadDelayMs);
+        else reply();
       });
     });
     await new Promise<void>((resolve) => server.listen(this.port, '127.0.0.1', resolve));
@@ -360,6 +366,36 @@ describe('SimulatedTerminal against a PUSH server', () => {
       [before.index + 3, 100],
     ]);
     await waitFor(() => t.queuedCount === 0, 'queue drained');
+  });
+
+  it('uploads a backlog in batches and sends a heartbeat between them only once the poll interval has passed', async () => {
+    async function backlogUpload(requestDelayMs: number): Promise<string[]> {
+      const t = terminal({ uploadBatchSize: 2, requestDelayMs });
+      await t.start();
+      await t.waitOnline(3000);
+      await server.down();
+      await waitFor(() => !t.online, 'terminal notices the server is gone');
+      for (let i = 0; i < 6; i++) await t.swipeCard(String(100 + i));
+      const from = server.requests.length;
+      await server.listen();
+      await t.waitOnline(5000);
+      await waitFor(() => t.queuedCount === 0, 'backlog uploaded');
+      await t.stop();
+      return server.requests
+        .slice(from)
+        .filter((r) => r.path === '/iclock/ping' || r.path === '/iclock/cdata')
+        .map((r) =>
+          r.path === '/iclock/ping' ? 'ping' : `${r.query.get('table')}×${r.body.trim().split('\n').length}`,
+        );
+    }
+    // A backlog uploaded within one poll interval: three batches back to back.
+    // A backlog uploaded within one poll interval: three batches back to back, no heartbeat.
+    const quick = (await backlogUpload(60_000)).join(' ');
+    expect(quick).toContain('rtlog×2 rtlog×2 rtlog×2');
+    expect(quick).not.toContain('ping');
+    // A poll interval shorter than one batch: the server hears from the terminal between batches.
+    server.uploadDelayMs = 30;
+    expect((await backlogUpload(10)).join(' ')).toContain('ping rtlog×2 ping rtlog×2 ping rtlog×2');
   });
 
   it('asks the server about QR codes (remote verification) and obeys the verdict', async () => {

@@ -1193,6 +1193,7 @@ export class SimulatedTerminal extends EventEmitter<SimulatedTerminalEvents> {
   private async doFlush(): Promise<void> {
     const max = this.opts.uploadBatchSize ?? 100;
     let batches = 0;
+    let lastBeat = Date.now();
     while (this.online && this.queue.length > 0) {
       const head = this.queue[0];
       const batch: QueuedLine[] = [];
@@ -1201,7 +1202,11 @@ export class SimulatedTerminal extends EventEmitter<SimulatedTerminalEvents> {
         batch.push(q);
       }
       try {
-        if (batches > 0) await this.send('GET', '/iclock/ping', []); // heartbeat during long uploads
+        // Heartbeat while a long upload keeps the poll waiting: at most once per poll interval.
+        if (batches > 0 && Date.now() - lastBeat >= this.requestDelay()) {
+          await this.send('GET', '/iclock/ping', []);
+          lastBeat = Date.now();
+        }
         const ok = await this.uploadBatch(head.table, batch);
         if (!ok) return;
       } catch (err) {

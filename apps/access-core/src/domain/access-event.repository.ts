@@ -43,6 +43,14 @@ const BATCH_ROWS = 1_000;
 
 @Injectable()
 export class AccessEventRepository extends OrmRepository<AccessEventEntity> {
+  /** Batches waiting for the insert in flight (see `insertBatch`). */
+  private waiting: {
+    readonly rows: readonly BatchEvent[];
+    readonly resolve: (stored: Map<string, StoredBatchEvent>) => void;
+    readonly reject: (err: unknown) => void;
+  }[] = [];
+  private inserting: Promise<void> | undefined;
+
   constructor(@Inject(DataSource) dataSource: DataSource) {
     super(dataSource, AccessEventEntity);
   }
@@ -74,12 +82,39 @@ export class AccessEventRepository extends OrmRepository<AccessEventEntity> {
   }
 
   /**
-   * Inserts a batch of events and the alarms of those that are new, in one statement (one
-   * round trip, one commit) per 1,000 rows; an event whose (deviceId, deviceIndex) is already
-   * stored — or repeated within the batch — is skipped with its alarm. Returns, by event id,
-   * the rows stored.
+   * Inserts a batch of events and the alarms of those that are new; an event whose (deviceId,
+   * deviceIndex) is already stored — or repeated within the batch — is skipped with its alarm.
+   * Returns, by event id, the rows stored.
+   *
+   * Group commit: one insert runs at a time, and the batches that arrive meanwhile (other
+   * terminals' uploads) are stored together by the next one, one statement and one commit for
+   * all of them. If such a shared insert fails, each batch is retried on its own, so one bad
+   * batch never fails another terminal's upload.
    */
-  async insertBatch(rows: readonly BatchEvent[]): Promise<Map<string, StoredBatchEvent>> {
+  insertBatch(rows: readonly BatchEvent[]): Promise<Map<string, StoredBatchEvent>> {
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ rows, resolve, reject });
+      this.inserting ??= this.drainBatches();
+    });
+  }
+
+  private async drainBatches(): Promise<void> {
+    while (this.waiting.length > 0) {
+      const batches = this.waiting;
+      this.waiting = [];
+      try {
+        const stored = await this.insertRows(batches.flatMap((b) => b.rows));
+        for (const b of batches) b.resolve(stored);
+      } catch (err) {
+        if (batches.length === 1) batches[0].reject(err);
+        else for (const b of batches) await this.insertRows(b.rows).then(b.resolve, b.reject);
+      }
+    }
+    this.inserting = undefined;
+  }
+
+  /** One statement (one round trip, one commit) per 1,000 rows. */
+  private async insertRows(rows: readonly BatchEvent[]): Promise<Map<string, StoredBatchEvent>> {
     const out = new Map<string, StoredBatchEvent>();
     const alarmTable = this.dataSource.getRepository(AlarmEntity).metadata;
     const alarms = alarmTable.schema ? `"${alarmTable.schema}"."${alarmTable.tableName}"` : `"${alarmTable.tableName}"`;

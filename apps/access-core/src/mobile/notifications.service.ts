@@ -18,8 +18,6 @@ import { pageWindow, sortOrder, type Page, type PageQueryDto } from './paginatio
 import type { NotificationView } from '@lanbridge/mobile-api';
 export type { NotificationView } from '@lanbridge/mobile-api';
 
-/** Notification rows per insert statement. */
-const INSERT_ROWS = 2_000;
 /** How long a group of events collects more before its notifications are stored. */
 const GROUP_WINDOW_MS = 20;
 
@@ -138,9 +136,8 @@ export class NotificationsService implements OnModuleInit, OnModuleDestroy {
       return [{ alarmId, event, title, body, rows }];
     });
     const rows = items.flatMap((i) => i.rows);
-    for (let i = 0; i < rows.length; i += INSERT_ROWS)
-      await this.notifications.orm.insert(rows.slice(i, i + INSERT_ROWS));
-    const createdAt = this.clock.now();
+    const stored = await this.notifications.insertMany(rows);
+    const createdAt = stored.values().next().value ?? this.clock.now();
     for (const { alarmId, event, title, body, rows: mine } of items) {
       this.events.emit('notification.created', {
         kind: 'alarm',
@@ -196,16 +193,7 @@ export class NotificationsService implements OnModuleInit, OnModuleDestroy {
         });
       }
     }
-    const createdAt = new Map<string, Date>();
-    for (let i = 0; i < rows.length; i += INSERT_ROWS) {
-      const res = await this.notifications.orm
-        .createQueryBuilder()
-        .insert()
-        .values(rows.slice(i, i + INSERT_ROWS))
-        .returning(['id', 'createdAt'])
-        .execute();
-      for (const r of res.raw as { id: string; created_at: Date }[]) createdAt.set(r.id, new Date(r.created_at));
-    }
+    const createdAt = await this.notifications.insertMany(rows);
     const delivered: Promise<void>[] = [];
     for (const r of rows) {
       const n: NotificationEntity = Object.assign(new NotificationEntity(), r, {

@@ -15,6 +15,17 @@ export interface StoredStreamEvent {
   readonly data: unknown;
 }
 
+/** A message with the id it was delivered under, to be stored. */
+export interface StreamRow {
+  readonly id: bigint;
+  readonly type: string;
+  readonly audience: Audience;
+  readonly data: unknown;
+}
+
+/** Rows per insert statement (4 parameters each, well under PostgreSQL's 65,535). */
+const INSERT_ROWS = 1000;
+
 /** The receiver of a replay, as far as the audience rules are concerned. */
 export interface Receiver {
   readonly role: Role;
@@ -37,6 +48,7 @@ function rowsOf<T>(result: unknown): T[] {
 export class StreamEventRepository {
   private readonly events: string;
   private readonly cursors: string;
+  private sequence: string | undefined;
 
   constructor(@Inject(DataSource) private readonly dataSource: DataSource) {
     const schema = dataSource.options.type === 'postgres' ? dataSource.options.schema : undefined;
@@ -45,45 +57,50 @@ export class StreamEventRepository {
     this.cursors = t('stream_cursor');
   }
 
-  async append(type: string, audience: Audience, data: unknown): Promise<string> {
-    const stored = {
-      ...(audience.roles ? { roles: audience.roles } : {}),
-      ...(audience.personIds ? { personIds: audience.personIds } : {}),
-    };
+  /**
+   * Draws `n` ids from the table's sequence, in increasing order. The hub hands them out to
+   * messages as they are published, so it can deliver a message before its row is written.
+   */
+  async reserveIds(n: number): Promise<bigint[]> {
+    if (this.sequence === undefined) {
+      const found = await this.dataSource.query<{ seq: string | null }[]>(
+        `SELECT pg_get_serial_sequence($1, 'id') AS seq`,
+        [this.events],
+      );
+      const seq = found[0]?.seq;
+      if (!seq) throw new Error('stream_event.id has no sequence');
+      this.sequence = seq;
+    }
     const rows = await this.dataSource.query<{ id: string }[]>(
-      `INSERT INTO ${this.events} (type, audience, data) VALUES ($1, $2::jsonb, $3::jsonb) RETURNING id::text AS id`,
-      [type, JSON.stringify(stored), JSON.stringify(data ?? null)],
+      `SELECT nextval($1::regclass)::text AS id FROM generate_series(1, $2::int)`,
+      [this.sequence, n],
     );
-    const id = rows[0]?.id;
-    if (id === undefined) throw new Error('stream_event insert returned no id');
-    return id;
+    if (rows.length !== n) throw new Error('stream_event id reservation returned fewer ids than asked');
+    return rows.map((r) => BigInt(r.id)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   }
 
-  /**
-   * Appends several messages in one statement; returns their ids in the order given (ids are
-   * drawn in row order, so sorting the returned ids gives that order).
-   */
-  async appendMany(items: readonly { type: string; audience: Audience; data: unknown }[]): Promise<string[]> {
-    if (items.length === 0) return [];
+  /** Stores messages under ids drawn by `reserveIds`, in one statement per 1,000 rows. */
+  async insertMany(rows: readonly StreamRow[]): Promise<void> {
+    for (let start = 0; start < rows.length; start += INSERT_ROWS)
+      await this.insertChunk(rows.slice(start, start + INSERT_ROWS));
+  }
+
+  private async insertChunk(items: readonly StreamRow[]): Promise<void> {
+    if (items.length === 0) return;
     const params: unknown[] = [];
-    const values = items.map(({ type, audience, data }) => {
+    const values = items.map(({ id, type, audience, data }) => {
       const stored = {
         ...(audience.roles ? { roles: audience.roles } : {}),
         ...(audience.personIds ? { personIds: audience.personIds } : {}),
       };
-      params.push(type, JSON.stringify(stored), JSON.stringify(data ?? null));
+      params.push(id.toString(), type, JSON.stringify(stored), JSON.stringify(data ?? null));
       const n = params.length;
-      return `($${n - 2}, $${n - 1}::jsonb, $${n}::jsonb)`;
+      return `($${n - 3}::bigint, $${n - 2}, $${n - 1}::jsonb, $${n}::jsonb)`;
     });
-    const rows = await this.dataSource.query<{ id: string }[]>(
-      `INSERT INTO ${this.events} (type, audience, data) VALUES ${values.join(', ')} RETURNING id::text AS id`,
+    await this.dataSource.query(
+      `INSERT INTO ${this.events} (id, type, audience, data) VALUES ${values.join(', ')}`,
       params,
     );
-    if (rows.length !== items.length) throw new Error('stream_event insert returned fewer ids than rows');
-    return rows
-      .map((r) => BigInt(r.id))
-      .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
-      .map(String);
   }
 
   /** The newest id, "0" when nothing was ever stored (pruning always keeps the newest row). */
@@ -100,16 +117,19 @@ export class StreamEventRepository {
     return rows[0]?.id ?? undefined;
   }
 
-  /** Up to `limit` messages for `who` with an id greater than `after`, oldest first. */
-  async page(after: string, who: Receiver, limit: number): Promise<StoredStreamEvent[]> {
+  /**
+   * Up to `limit` messages for `who` with an id greater than `after` (and at most `upTo`),
+   * oldest first.
+   */
+  async page(after: string, who: Receiver, limit: number, upTo?: string): Promise<StoredStreamEvent[]> {
     return this.dataSource.query<StoredStreamEvent[]>(
       `SELECT e.id::text AS id, e.type, e.data FROM ${this.events} e
-       WHERE e.id > $1::bigint
+       WHERE e.id > $1::bigint AND ($5::bigint IS NULL OR e.id <= $5::bigint)
          AND (e.audience @> jsonb_build_object('roles', jsonb_build_array($2::text))
               OR ($2::text = 'personnel' AND e.audience @> jsonb_build_object('personIds', jsonb_build_array($3::text))))
        ORDER BY e.id
        LIMIT $4`,
-      [after, who.role, who.subjectId, limit],
+      [after, who.role, who.subjectId, limit, upTo ?? null],
     );
   }
 

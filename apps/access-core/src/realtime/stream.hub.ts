@@ -12,7 +12,7 @@ import type { AccessCoreConfig } from '../config/access-core.config';
 import { ACCESS_CORE_CONFIG, ROOT_LOGGER } from '../config/config.tokens';
 import { DomainEvents } from '../events/domain-events';
 import { Clock } from '../system/clock';
-import { StreamEventRepository, type Audience, type Receiver } from './stream-event.repository';
+import { StreamEventRepository, type Audience, type Receiver, type StreamRow } from './stream-event.repository';
 
 export type { Audience } from './stream-event.repository';
 
@@ -22,7 +22,7 @@ export interface StreamMessage {
   readonly [key: string]: unknown;
 }
 
-/** A message published to users: stored, then delivered as `{type, id, data}`. */
+/** A message published to users: delivered as `{type, id, data}` and stored under that id. */
 export interface LiveMessage {
   readonly type: string;
   readonly data: unknown;
@@ -60,6 +60,10 @@ interface PendingPublish {
 export const STREAM_RETENTION_MS = 7 * 86_400_000;
 const PRUNE_EVERY_MS = 3_600_000;
 const REPLAY_PAGE = 200;
+/** How long delivered messages wait to be written together (a replay waits for the write). */
+const WRITE_WINDOW_MS = 20;
+/** Ids drawn from the sequence at a time (a restart leaves the unused ones as a gap). */
+const ID_BLOCK = 1024;
 
 /** True when `who` is in `audience` (the SQL twin is StreamEventRepository.page). */
 export function audienceMatches(audience: Audience, who: Receiver): boolean {
@@ -68,11 +72,14 @@ export function audienceMatches(audience: Audience, who: Receiver): boolean {
 }
 
 /**
- * The authenticated stream connections and the message log behind them. Every publish is
- * first appended to `stream_event` (its id orders it) and then delivered, one publish at a
- * time, so every client sees ids in increasing order. A client that was away replays what it
- * missed (`resume`); the replay's last step runs with publishing held, so no live message can
- * fall between the replayed ones and the live ones, and none arrives twice.
+ * The authenticated stream connections and the message log behind them. Every publish takes
+ * the next id (drawn ahead from `stream_event`'s sequence, so ids survive restarts and never
+ * repeat), is delivered to the matching clients at once, and is written to `stream_event`
+ * meanwhile: groups are handed out one at a time, so every client sees ids in increasing
+ * order, and a live message does not wait for its own insert. A client that was away replays
+ * what it missed (`resume`): the bulk of it only up to the ids whose rows are all written, and
+ * the last step with publishing held and every write finished, so no live message can fall
+ * between the replayed ones and the live ones, and none arrives twice.
  */
 @Injectable()
 export class StreamHub implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown, OnModuleDestroy {
@@ -82,6 +89,16 @@ export class StreamHub implements OnModuleInit, OnApplicationBootstrap, BeforeAp
   /** Publishes waiting to be stored together (the group not yet taken by its store task). */
   private group: PendingPublish[] | undefined;
   private latest = 0n;
+  /** Ids drawn from the sequence and not yet handed out, in increasing order. */
+  private spareIds: bigint[] = [];
+  /** The block being drawn, while it is. */
+  private refilling: Promise<void> | undefined;
+  /** Delivered messages waiting for the insert in flight to finish, in id order. */
+  private unwritten: StreamRow[] = [];
+  /** The loop writing `unwritten`, while it runs. */
+  private inserting: Promise<void> | undefined;
+  /** The lowest id delivered and not yet stored, if any. */
+  private firstUnwritten: bigint | undefined;
   private pruner: NodeJS.Timeout | undefined;
   private readonly unsubscribe: (() => void)[] = [];
 
@@ -115,6 +132,7 @@ export class StreamHub implements OnModuleInit, OnApplicationBootstrap, BeforeAp
   async beforeApplicationShutdown(): Promise<void> {
     clearInterval(this.pruner);
     await this.chain;
+    await this.written();
   }
 
   onModuleDestroy(): void {
@@ -139,10 +157,10 @@ export class StreamHub implements OnModuleInit, OnApplicationBootstrap, BeforeAp
   }
 
   /**
-   * Stores the message, then sends it to every matching client. Resolves once delivered;
-   * never rejects (a message that cannot be stored is still delivered live, without an id).
+   * Gives the message its id, sends it to every matching client and stores it. Resolves once
+   * delivered; never rejects (a message that gets no id is still delivered live, without one).
    * Messages published in the same event-loop turn (or while the previous group is being
-   * stored) are stored by one multi-row insert and delivered in publish order.
+   * handed out) are stored by one multi-row insert and delivered in publish order.
    */
   publish(audience: Audience, message: LiveMessage): Promise<void> {
     return new Promise<void>((resolve) => {
@@ -154,37 +172,105 @@ export class StreamHub implements OnModuleInit, OnApplicationBootstrap, BeforeAp
           // Let the rest of this turn's publishes join the group.
           await new Promise<void>((r) => setImmediate(r));
           if (this.group === fresh) this.group = undefined;
-          await this.store(fresh);
+          await this.handOut(fresh);
         });
       }
       group.push({ audience, message, resolve });
     });
   }
 
-  private async store(group: readonly PendingPublish[]): Promise<void> {
-    let ids: string[] | undefined;
+  private async handOut(group: readonly PendingPublish[]): Promise<void> {
+    let ids: bigint[] | undefined;
     try {
-      ids = await this.repo.appendMany(
-        group.map((g) => ({ type: g.message.type, audience: g.audience, data: g.message.data })),
-      );
+      ids = await this.takeIds(group.length);
     } catch (err) {
       this.logger.error(
         { err, type: group[0]?.message.type, count: group.length },
-        'stream message not stored; delivered live only',
+        'stream message ids not drawn; delivered live only',
       );
     }
     // Same tick as the delivery: a client added before it gets the messages live, one added
     // after it sees them covered by the cursor.
     group.forEach(({ audience, message }, i) => {
       const id = ids?.[i];
-      if (id !== undefined) this.latest = BigInt(id);
+      if (id !== undefined) this.latest = id;
       const out: StreamMessage =
-        id === undefined ? { type: message.type, data: message.data } : { type: message.type, id, data: message.data };
+        id === undefined
+          ? { type: message.type, data: message.data }
+          : { type: message.type, id: id.toString(), data: message.data };
       for (const c of this.clients) {
         if (c.principal && audienceMatches(audience, c.principal)) c.deliver(out);
       }
     });
     for (const g of group) g.resolve();
+    if (ids) this.write(ids, group);
+  }
+
+  /**
+   * The next `n` ids. Blocks are drawn from the sequence ahead of need (when half the spare ones
+   * are used), so a publish waits for the database only when a burst outruns the prefetch.
+   */
+  private async takeIds(n: number): Promise<bigint[]> {
+    while (this.spareIds.length < n) await this.refillIds(n);
+    const ids = this.spareIds.splice(0, n);
+    if (this.spareIds.length < ID_BLOCK / 2) void this.refillIds(0).catch(() => undefined);
+    return ids;
+  }
+
+  /** Draws one more block (at least `n` ids); one draw at a time, callers share it. */
+  private refillIds(n: number): Promise<void> {
+    this.refilling ??= this.repo
+      .reserveIds(Math.max(n, ID_BLOCK))
+      .then((ids) => {
+        // Blocks come from one sequence one after another: a later block holds higher ids.
+        // (A loop, not push(...ids): a block can be larger than the engine's argument limit.)
+        for (const id of ids) this.spareIds.push(id);
+      })
+      .finally(() => {
+        this.refilling = undefined;
+      });
+    return this.refilling;
+  }
+
+  /**
+   * Writes delivered messages to the log in the background, one insert at a time: what is
+   * delivered while an insert runs goes into the next one (one statement for many groups).
+   * Replays wait for it (see `replay`).
+   */
+  private write(ids: readonly bigint[], group: readonly PendingPublish[]): void {
+    this.firstUnwritten ??= ids[0];
+    group.forEach((g, i) =>
+      this.unwritten.push({ id: ids[i], type: g.message.type, audience: g.audience, data: g.message.data }),
+    );
+    this.inserting ??= this.drainWrites();
+  }
+
+  private async drainWrites(): Promise<void> {
+    while (this.unwritten.length > 0) {
+      // Let more deliveries join: at busy times one statement per window instead of one per group.
+      await new Promise<void>((r) => setTimeout(r, WRITE_WINDOW_MS));
+      const rows = this.unwritten;
+      this.unwritten = [];
+      try {
+        await this.repo.insertMany(rows);
+      } catch (err) {
+        this.logger.error(
+          { err, count: rows.length, firstId: rows[0].id.toString(), lastId: rows[rows.length - 1].id.toString() },
+          'stream messages delivered live but not stored; a resuming client will not get them',
+        );
+      }
+      this.firstUnwritten = this.unwritten[0]?.id;
+    }
+    this.inserting = undefined;
+  }
+
+  /** Every id up to this one is stored (or its write failed): the most a replay may read outside `exclusive`. */
+  private get storedThrough(): bigint {
+    return this.firstUnwritten === undefined ? this.latest : this.firstUnwritten - 1n;
+  }
+
+  private async written(): Promise<void> {
+    while (this.inserting) await this.inserting;
   }
 
   /**
@@ -198,13 +284,14 @@ export class StreamHub implements OnModuleInit, OnApplicationBootstrap, BeforeAp
     client.replaying = true;
     let last = after;
     let replayed = 0;
-    const sendPage = async (flush: boolean): Promise<boolean> => {
-      const rows = await this.repo.page(last, who, REPLAY_PAGE);
+    const sendPage = async (bulk: boolean): Promise<boolean> => {
+      // Outside `exclusive`, only ids whose rows (and every lower one) are written.
+      const rows = await this.repo.page(last, who, REPLAY_PAGE, bulk ? this.storedThrough.toString() : undefined);
       let written: Promise<void> = Promise.resolve();
       for (const r of rows) written = client.sendReplayed({ type: r.type, id: r.id, data: r.data });
       if (rows.length > 0) last = rows[rows.length - 1].id;
       replayed += rows.length;
-      if (flush) await written;
+      if (bulk) await written;
       return rows.length === REPLAY_PAGE && client.open;
     };
     try {
@@ -238,11 +325,17 @@ export class StreamHub implements OnModuleInit, OnApplicationBootstrap, BeforeAp
     return oldest !== undefined && BigInt(oldest) > BigInt(after) + 1n;
   }
 
-  /** Runs `fn` after every publish queued before it, holding later publishes until it ends. */
+  /**
+   * Runs `fn` after every publish queued before it is delivered and stored, holding later
+   * publishes until it ends.
+   */
   private exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    // Publishes from now on form a new group, stored after `fn`.
+    // Publishes from now on form a new group, handed out after `fn`.
     this.group = undefined;
-    return this.chainTask(fn);
+    return this.chainTask(async () => {
+      await this.written();
+      return fn();
+    });
   }
 
   private chainTask<T>(fn: () => Promise<T>): Promise<T> {
