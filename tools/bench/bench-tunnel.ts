@@ -115,14 +115,39 @@ const median = (xs: number[]): number => {
 };
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-function startOrigin(): Promise<{ port: number; stop(): void }> {
+/** CPU time (user + system) a process has used so far, in µs. */
+function cpuUs(pid: number): number {
+  // Fields 14 and 15 of /proc/<pid>/stat, counted after the command name (which may hold spaces).
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(f[11]) + Number(f[12])) * 1e6) / CLOCK_TICKS;
+}
+const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
+
+/** A wrk run, with the CPU each of `pids` spent on it, in µs per request. */
+function wrkWithCpu(
+  url: string,
+  connections: number,
+  seconds: number,
+  pids: Record<string, number>,
+): WrkResult & { cpuUsPerRequest: Record<string, number> } {
+  const before = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuUs(pid)]));
+  const r = wrk(url, connections, seconds);
+  const requests = r.rps * seconds;
+  const cpuUsPerRequest = Object.fromEntries(
+    Object.entries(pids).map(([k, pid]) => [k, (cpuUs(pid) - before[k]) / requests]),
+  );
+  return { ...r, cpuUsPerRequest };
+}
+
+function startOrigin(): Promise<{ port: number; pid: number; stop(): void }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [path.join(DIST, 'tools/bench/origin-server.js')], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     child.stdout.once('data', (d: Buffer) => {
       const { port } = JSON.parse(d.toString()) as { port: number };
-      resolve({ port, stop: () => child.kill('SIGTERM') });
+      resolve({ port, pid: child.pid ?? 0, stop: () => child.kill('SIGTERM') });
     });
     child.once('error', reject);
   });
@@ -233,14 +258,29 @@ async function main(): Promise<void> {
       await new Promise<void>((resolve) => process.once('SIGINT', resolve));
       return;
     }
-    // Warm both paths (JIT, keep-alive pools).
+    // Warm both paths (JIT, keep-alive pools), the bulk path too: the first download through a
+    // fresh broker and connector runs at half speed or less while V8 compiles it.
     wrk(`${direct}/1k`, 64, 1);
     wrk(`${tunnel}/1k`, 64, 1);
+    download(`${direct}/big`);
+    download(`${tunnel}/big`);
 
-    const rounds: { c1: [WrkResult, WrkResult]; c64: [WrkResult, WrkResult]; big: [number, number] }[] = [];
+    const rounds: {
+      c1: [WrkResult, WrkResult];
+      c64: readonly [ReturnType<typeof wrkWithCpu>, ReturnType<typeof wrkWithCpu>];
+      big: [number, number];
+    }[] = [];
     for (let r = 0; r < args.rounds; r++) {
       const c1: [WrkResult, WrkResult] = [wrk(`${direct}/1k`, 1, seconds), wrk(`${tunnel}/1k`, 1, seconds)];
-      const c64: [WrkResult, WrkResult] = [wrk(`${direct}/1k`, 64, seconds), wrk(`${tunnel}/1k`, 64, seconds)];
+      // CPU per request of each process, steadier on a shared machine than req/s.
+      const c64 = [
+        wrkWithCpu(`${direct}/1k`, 64, seconds, { origin: origin.pid }),
+        wrkWithCpu(`${tunnel}/1k`, 64, seconds, {
+          origin: origin.pid,
+          broker: broker.child.pid ?? 0,
+          connector: apps[1].child.pid ?? 0,
+        }),
+      ] as const;
       const big: [number, number] = [download(`${direct}/big`), download(`${tunnel}/big`)];
       rounds.push({ c1, c64, big });
       process.stdout.write(
@@ -317,6 +357,14 @@ async function main(): Promise<void> {
           p99_ms: pick((x) => x.c64[1].p99_ms),
         },
         ratio: pick((x) => x.c64[1].rps / x.c64[0].rps),
+        cpu_us_per_request: {
+          direct: { origin: pick((x) => x.c64[0].cpuUsPerRequest.origin) },
+          tunnel: {
+            origin: pick((x) => x.c64[1].cpuUsPerRequest.origin),
+            broker: pick((x) => x.c64[1].cpuUsPerRequest.broker),
+            connector: pick((x) => x.c64[1].cpuUsPerRequest.connector),
+          },
+        },
       },
       big: {
         direct_mbps: pick((x) => x.big[0]),
@@ -362,6 +410,15 @@ async function main(): Promise<void> {
       ],
       ['1 KiB c=64 p50 ms', f(result.small_c64.direct.p50_ms, 2), f(result.small_c64.tunnel.p50_ms, 2), '', ''],
       ['1 KiB c=64 p99 ms', f(result.small_c64.direct.p99_ms, 2), f(result.small_c64.tunnel.p99_ms, 2), '', ''],
+      [
+        '1 KiB c=64 CPU µs/req',
+        `origin ${f(result.small_c64.cpu_us_per_request.direct.origin)}`,
+        (['origin', 'broker', 'connector'] as const)
+          .map((k) => `${k} ${f(result.small_c64.cpu_us_per_request.tunnel[k])}`)
+          .join(', '),
+        '',
+        '',
+      ],
       ['100 MiB MB/s', f(result.big.direct_mbps), f(result.big.tunnel_mbps), f(result.big.ratio, 2), '>= 700 MB/s'],
       [
         `idle broker KiB/connector (${idleOnline})`,

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { createServer, type RequestListener, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -121,6 +121,8 @@ export async function startBroker(
 
   const drainState = { draining: false };
   const corsLog = logger.child({ component: 'cors' });
+  const corsRefused = (origin: string, req: IncomingMessage): void =>
+    corsLog.debug({ origin, method: req.method, url: req.url?.slice(0, 200) }, 'CORS preflight refused');
   const adapter = new ExpressAdapter();
   const expressApp = adapter.getInstance<RequestListener>();
   // Express never sees /t/ requests: they go straight to the ingress (see below).
@@ -129,9 +131,7 @@ export async function startBroker(
   const server: Server = createServer(
     { noDelay: true, keepAlive: true, keepAliveTimeout: 65_000, highWaterMark: 256 * 1024 },
     (req, res) => {
-      const refused = (origin: string): void =>
-        corsLog.debug({ origin, method: req.method, url: req.url?.slice(0, 200) }, 'CORS preflight refused');
-      if (applyCors(config.cors, req, res, refused)) return;
+      if (applyCors(config.cors, req, res, corsRefused)) return;
       if (req.url !== undefined && req.url.startsWith(INGRESS_PREFIX)) ingress.handle(req, res);
       else expressApp(req, res);
     },

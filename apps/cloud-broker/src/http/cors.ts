@@ -64,13 +64,14 @@ export function applyCors(
   policy: CorsPolicy | undefined,
   req: IncomingMessage,
   res: ServerResponse,
-  onRefused: (origin: string) => void,
+  onRefused: (origin: string, req: IncomingMessage) => void,
 ): boolean {
+  if (!policy) return false;
   const origin = req.headers.origin;
-  if (!policy || origin === undefined) return false;
+  if (origin === undefined) return false;
   if (!policy.allows(origin)) {
     if (!isPreflight(req)) return false;
-    onRefused(origin);
+    onRefused(origin, req);
     sendJsonError(res, BROKER_ERROR_STATUS[BrokerErrorCode.CORS_ORIGIN_NOT_ALLOWED], {
       code: BrokerErrorCode.CORS_ORIGIN_NOT_ALLOWED,
       message: `origin ${origin} may not call this broker from a browser (CORS_ORIGINS)`,

@@ -34,9 +34,18 @@ function streamDone(s: TunnelStream): boolean {
 function ignore(): void {}
 
 /** No Content-Length (or 0) and no Transfer-Encoding: the request has no body (RFC 9112 §6.3). */
+/**
+ * No Transfer-Encoding and no (or a zero) Content-Length. Read from the raw list: `req.headers`
+ * is built lazily, and building it costs more than this loop on every request.
+ */
 function hasNoBody(req: IncomingMessage): boolean {
-  const len = req.headers['content-length'];
-  return req.headers['transfer-encoding'] === undefined && (len === undefined || len === '0');
+  const raw = req.rawHeaders;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i];
+    if (name.length === 17 && name.toLowerCase() === 'transfer-encoding') return false;
+    if (name.length === 14 && name.toLowerCase() === 'content-length' && raw[i + 1].trim() !== '0') return false;
+  }
+  return true;
 }
 
 /**
