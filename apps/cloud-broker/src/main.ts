@@ -1,3 +1,5 @@
+// First: V8 flags must be set before the broker's code is optimised.
+import './v8-tuning';
 import { ConfigError } from '@lanbridge/config';
 import { createLogger } from '@lanbridge/logging';
 import { startBroker } from './bootstrap';
