@@ -33,6 +33,8 @@ interface Seen {
 class StandInBroker {
   private readonly wss: WebSocketServer;
   session: TunnelSession | undefined;
+  /** False: connections are cut at once, so the connector stays offline. */
+  accepting = true;
   readonly seen: Seen[] = [];
   readonly resets: string[] = [];
   answer: (stream: TunnelStream, body: Buffer) => void = (stream, body) => {
@@ -51,6 +53,10 @@ class StandInBroker {
       handleProtocols: (p) => (p.has(WS_SUBPROTOCOL_V1) ? WS_SUBPROTOCOL_V1 : false),
     });
     this.wss.on('connection', (ws) => {
+      if (!this.accepting) {
+        ws.terminate();
+        return;
+      }
       const transport = wsTransport(ws);
       void brokerHandshake(transport, {
         node: 'stand-in',
@@ -260,11 +266,16 @@ describe('connector /uplink relay', () => {
   });
 
   it('answers 503 TUNNEL_OFFLINE while there is no tunnel session', async () => {
+    // The stand-in refuses reconnections meanwhile: a fast reconnect would otherwise close the
+    // offline window before the request is sent.
+    broker.accepting = false;
+    const offline = new Promise((resolve) => connector.client.once('offline', resolve));
     broker.session?.close();
-    await until(() => connector.client.currentSession() === undefined);
+    await offline;
     const r = await send(`${base}/v1/notifications`, { headers: JSON_HEADERS, body: '{"items":[]}' });
     expect([r.status, r.json.code]).toEqual([503, 'TUNNEL_OFFLINE']);
     // It reconnects by itself and relays again.
+    broker.accepting = true;
     await until(() => connector.client.currentSession() !== undefined);
     broker.answer = (stream) => {
       stream.sendResponseHead({ status: 200, headers: ['content-type', 'application/json'] });
