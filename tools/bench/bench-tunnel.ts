@@ -61,6 +61,7 @@ function parseArgs(argv: readonly string[]): Args {
 }
 
 interface WrkResult {
+  requests: number;
   rps: number;
   p50_ms: number;
   p99_ms: number;
@@ -77,6 +78,7 @@ function wrk(url: string, connections: number, seconds: number): WrkResult {
   const r = spawnSync('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', url], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`wrk failed: ${r.stderr || r.stdout}`);
   const out = r.stdout;
+  const requests = Number(/(\d+) requests in/.exec(out)?.[1]);
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
   const p50 = /\s50%\s+(\S+)/.exec(out)?.[1] ?? '';
   const p99 = /\s99%\s+(\S+)/.exec(out)?.[1] ?? '';
@@ -84,7 +86,7 @@ function wrk(url: string, connections: number, seconds: number): WrkResult {
   const sockErr = /Socket errors:.*/.exec(out)?.[0];
   if (errors) throw new Error(`wrk saw ${errors} non-2xx responses on ${url}`);
   if (sockErr && /(read|write|timeout) [1-9]/.test(sockErr)) process.stderr.write(`  note: ${sockErr} (${url})\n`);
-  return { rps, p50_ms: toMs(p50), p99_ms: toMs(p99) };
+  return { requests, rps, p50_ms: toMs(p50), p99_ms: toMs(p99) };
 }
 
 /**
@@ -133,9 +135,8 @@ function wrkWithCpu(
 ): WrkResult & { cpuUsPerRequest: Record<string, number> } {
   const before = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuUs(pid)]));
   const r = wrk(url, connections, seconds);
-  const requests = r.rps * seconds;
   const cpuUsPerRequest = Object.fromEntries(
-    Object.entries(pids).map(([k, pid]) => [k, (cpuUs(pid) - before[k]) / requests]),
+    Object.entries(pids).map(([k, pid]) => [k, (cpuUs(pid) - before[k]) / r.requests]),
   );
   return { ...r, cpuUsPerRequest };
 }

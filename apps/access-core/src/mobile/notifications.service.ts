@@ -136,8 +136,7 @@ export class NotificationsService implements OnModuleInit, OnModuleDestroy {
       return [{ alarmId, event, title, body, rows }];
     });
     const rows = items.flatMap((i) => i.rows);
-    const stored = await this.notifications.insertMany(rows);
-    const createdAt = stored.values().next().value ?? this.clock.now();
+    const createdAt = await this.notifications.insertMany(rows);
     for (const { alarmId, event, title, body, rows: mine } of items) {
       this.events.emit('notification.created', {
         kind: 'alarm',
@@ -148,7 +147,7 @@ export class NotificationsService implements OnModuleInit, OnModuleDestroy {
         notificationIds: mine.map((r) => r.id),
         operatorIds: operators.map((o) => o.id),
         personIds: [],
-        createdAt,
+        createdAt: createdAt.get(mine[0].id) ?? this.clock.now(),
       });
     }
   }

@@ -5,6 +5,10 @@
  */
 import { createHash } from 'node:crypto';
 
+/** Range of a PostgreSQL `integer` column: a terminal's number beyond it is garbage. */
+export const INT32_MIN = -2_147_483_648;
+export const INT32_MAX = 2_147_483_647;
+
 /** Case-insensitive `key=value` map (last duplicate wins). */
 export class KeyValues {
   private readonly map = new Map<string, string>();
@@ -239,7 +243,7 @@ export function parseDeviceCmdResults(body: string): { results: DeviceCmdResult[
     );
     const id = kv.get('ID')?.trim();
     // Return codes are small signed numbers; beyond a PostgreSQL integer it is garbage.
-    const ret = kv.intIn('Return', -2_147_483_648, 2_147_483_647);
+    const ret = kv.intIn('Return', INT32_MIN, INT32_MAX);
     if (!id || ret === undefined) {
       bad++;
       continue;

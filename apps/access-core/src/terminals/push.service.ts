@@ -11,6 +11,8 @@ import { DeviceCommandService } from './device-command.service';
 import { DeviceSessionService } from './device-session.service';
 import {
   ControlOp,
+  INT32_MAX,
+  INT32_MIN,
   KeyValues,
   commandLine,
   controlDevice,
@@ -28,9 +30,6 @@ import {
 } from './push-codec';
 import { RemoteVerificationService } from './remote-verification.service';
 import { SyncService } from './sync.service';
-
-/** Largest value of a PostgreSQL `integer` column. */
-const MAX_INT32 = 2_147_483_647;
 
 /** One terminal request, already read (body as text). */
 export interface PushRequest {
@@ -297,7 +296,7 @@ export class PushService {
     const device = await this.requireDevice(req);
     const { results, bad } = parseDeviceCmdResults(req.body);
     const id = req.query.get('ID');
-    const ret = req.query.intIn('Return', -MAX_INT32 - 1, MAX_INT32);
+    const ret = req.query.intIn('Return', INT32_MIN, INT32_MAX);
     if (id !== undefined && ret !== undefined) results.push({ id, returnCode: ret, cmd: req.query.get('CMD') ?? '' });
     if (bad > 0) this.log.warn({ sn: device.sn, bad }, 'devicecmd lines without ID/Return ignored');
     await this.commands.applyResults(
@@ -381,7 +380,7 @@ export class PushService {
       // Terminals send small numbers; anything out of these ranges is garbage, never stored as
       // is (it would not fit the columns and would fail the whole upload, which the terminal
       // then re-sends forever).
-      const code = kv.intIn('event', 0, MAX_INT32);
+      const code = kv.intIn('event', 0, INT32_MAX);
       const time = parseDeviceTime(kv.get('time'));
       if (code === undefined || time === null) {
         bad++;
