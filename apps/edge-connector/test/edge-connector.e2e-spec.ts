@@ -100,7 +100,7 @@ describe('edge connector against a library-built broker', () => {
   const forwarders: HttpForwarder[] = [];
 
   function client(overrides: Partial<TunnelClientOptions> = {}, localAppUrl = origin.url): TunnelClient {
-    const forwarder = new HttpForwarder({ localAppUrl, upstreamTimeoutMs: 300, logger });
+    const forwarder = new HttpForwarder({ localAppUrl, upstreamTimeoutMs: 1000, logger });
     forwarders.push(forwarder);
     const c = new TunnelClient({
       brokerUrl: broker.url,

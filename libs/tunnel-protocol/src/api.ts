@@ -89,6 +89,8 @@ export interface TunnelStream extends Duplex {
   readonly resetError?: TunnelError;
   /** Received bytes the reader has not taken yet; never more than one window (+ 64 KiB). */
   readonly bufferedIn: number;
+  /** The receive window: initialStreamWindow, or more once auto-tuning grew it (SPEC.md §7). */
+  readonly receiveWindow: number;
 }
 
 export type SessionState = 'open' | 'draining' | 'closed';

@@ -13,6 +13,16 @@ export interface TunnelConfig {
   readonly maxConcurrentStreams: number;
   /** Initial per-stream receive window (credit) in bytes. Default 2 MiB. */
   readonly initialStreamWindow: number;
+  /**
+   * Largest per-stream receive window. A stream whose reader keeps up with a window-limited
+   * sender has its window doubled, up to this size (SPEC.md §7). Default 16 MiB.
+   */
+  readonly maxStreamWindow: number;
+  /**
+   * Total bytes by which the windows of one session's streams may grow past their initial size
+   * together: the memory a session can pin beyond the initial windows. Default 64 MiB.
+   */
+  readonly sessionWindowGrowth: number;
   /** Ping interval in ms. Default 5,000. */
   readonly pingIntervalMs: number;
   /** A peer that answers nothing for this long is dead; the tunnel closes with TIMEOUT. Default 15,000. */
@@ -32,6 +42,8 @@ export function defaultTunnelConfig(): TunnelConfig {
     maxMessageBytes: 4 * 1024 * 1024,
     maxConcurrentStreams: 1000,
     initialStreamWindow: 2 * 1024 * 1024,
+    maxStreamWindow: 16 * 1024 * 1024,
+    sessionWindowGrowth: 64 * 1024 * 1024,
     pingIntervalMs: 5000,
     pingTimeoutMs: 15000,
     handshakeTimeoutMs: 10000,
@@ -51,6 +63,8 @@ export function verifyTunnelConfig(c: TunnelConfig): string[] {
   if (c.maxMessageBytes < c.maxFramePayload + 16) p.push('maxMessageBytes must hold at least one full frame');
   if (c.maxHeaderBytes > c.maxFramePayload) p.push('maxHeaderBytes must be <= maxFramePayload');
   if (c.initialStreamWindow < c.maxFramePayload) p.push('initialStreamWindow must be >= maxFramePayload');
+  if (c.maxStreamWindow < c.initialStreamWindow) p.push('maxStreamWindow must be >= initialStreamWindow');
+  if (c.maxStreamWindow > 0x7fffffff) p.push('maxStreamWindow must be < 2 GiB');
   if (c.pingTimeoutMs <= c.pingIntervalMs) p.push('pingTimeoutMs must be > pingIntervalMs');
   if (c.maxConcurrentStreams > 2 ** 20) p.push('maxConcurrentStreams must be <= 1,048,576');
   return p;

@@ -269,6 +269,65 @@ function runSessionSuite(factory: PairFactory): void {
       expect((await rest).bytes).toBeGreaterThanOrEqual(window);
     });
 
+    it('grows the window of a reader that keeps up, within the session budget, and never that of a slow reader', async () => {
+      const window = 256 * 1024;
+      sessions({
+        ...CONFIG,
+        initialStreamWindow: window,
+        maxFramePayload: 64 * 1024,
+        maxStreamWindow: 2 * 1024 * 1024,
+        sessionWindowGrowth: 3 * 1024 * 1024,
+      });
+      const accepted: TunnelStream[] = [];
+      connector.on('stream', (s) => {
+        accepted.push(s);
+        s.sendResponseHead({ status: 200, headers: [] });
+        if (s.requestHead.path === '/slow') {
+          // 64 KiB every 60 ms: half a window takes 120 ms, far slower than the window allows.
+          s.on('data', () => {
+            s.pause();
+            setTimeout(() => s.resume(), 60);
+          });
+          s.once('end', () => s.end());
+        } else {
+          void sha256(s).then(() => s.end());
+        }
+      });
+      const upload = async (path: string, bytes: number): Promise<TunnelStream> => {
+        const s = broker.openStream({ method: 'PUT', path, headers: [] });
+        const done = collect(s);
+        await writeRandom(s, bytes);
+        await done;
+        return accepted.find((a) => a.requestHead.path === path)!;
+      };
+      let finished = false;
+      const all = Promise.all([
+        upload('/fast1', 24 * 1024 * 1024),
+        upload('/fast2', 24 * 1024 * 1024),
+        upload('/slow', 1024 * 1024),
+      ]).finally(() => (finished = true));
+      // While both fast streams are open, their growth together stays within the budget.
+      let concurrentGrowth = 0;
+      while (!finished) {
+        const live = accepted.filter((a) => a.requestHead.path.startsWith('/fast') && a.state !== 'closed');
+        if (live.length === 2) {
+          concurrentGrowth = Math.max(concurrentGrowth, live[0].receiveWindow + live[1].receiveWindow - 2 * window);
+        }
+        await wait(2);
+      }
+      const [fast1, fast2, slow] = await all;
+      expect(slow.receiveWindow).toBe(window);
+      for (const s of [fast1, fast2]) {
+        expect(s.receiveWindow).toBeGreaterThan(window);
+        expect(s.receiveWindow).toBeLessThanOrEqual(2 * 1024 * 1024);
+      }
+      expect(concurrentGrowth).toBeGreaterThan(0);
+      expect(concurrentGrowth).toBeLessThanOrEqual(3 * 1024 * 1024);
+      // The finished streams gave their growth back: a new stream can grow to the maximum.
+      const fast3 = await upload('/fast3', 24 * 1024 * 1024);
+      expect(fast3.receiveWindow).toBe(2 * 1024 * 1024);
+    });
+
     it('measures ping RTT', async () => {
       sessions();
       const rttEvent = new Promise<number>((r) => broker.once('rtt', r));

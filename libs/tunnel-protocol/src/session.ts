@@ -141,12 +141,18 @@ export function parseResponseHead(payload: Buffer): ResponseHead | undefined {
     : { status: o.status, statusText: o.statusText, headers: o.headers };
 }
 
+/** Shortest interval between credit returns that still counts as a reader keeping up (auto-tuning). */
+const WINDOW_GROW_MIN_MS = 20;
+
 class Session extends EventEmitter implements TunnelSession, StreamHost {
   readonly version: number;
   readonly maxFramePayload: number;
   readonly maxHeaderBytes: number;
   readonly initialStreamWindow: number;
+  readonly maxStreamWindow: number;
   flushGen = 0;
+  /** What is left of config.sessionWindowGrowth; streams give theirs back when they end. */
+  private windowGrowthLeft: number;
   writesPaused = false;
 
   private _state: SessionState = 'open';
@@ -201,6 +207,8 @@ class Session extends EventEmitter implements TunnelSession, StreamHost {
     this.maxFramePayload = this.config.maxFramePayload;
     this.maxHeaderBytes = this.config.maxHeaderBytes;
     this.initialStreamWindow = this.config.initialStreamWindow;
+    this.maxStreamWindow = this.config.maxStreamWindow;
+    this.windowGrowthLeft = this.config.sessionWindowGrowth;
     this.localParity = role === 'connector' ? 1 : 0;
     this.nextLocalId = role === 'connector' ? 1 : 2;
     this.log = opts.logger?.child({ component: 'tunnel-session', role, remote: transport.remoteAddress });
@@ -377,8 +385,21 @@ class Session extends EventEmitter implements TunnelSession, StreamHost {
     this.blocked.add(stream);
   }
 
+  /** 20 ms, or two round trips on a slower link: a reader that returns credit faster is window-bound. */
+  get windowGrowMs(): number {
+    return Math.max(WINDOW_GROW_MIN_MS, 2 * (this.rttMs ?? 0));
+  }
+
+  reserveWindowGrowth(bytes: number): number {
+    const granted = Math.min(bytes, this.windowGrowthLeft);
+    this.windowGrowthLeft -= granted;
+    return granted;
+  }
+
   streamEnded(stream: TunnelStreamImpl): void {
     if (!this.streams.delete(stream.id)) return;
+    this.windowGrowthLeft += stream.grown;
+    stream.grown = 0;
     if ((stream.id & 1) === this.localParity) this.localOpen--;
     else this.peerOpen--;
     this.blocked.delete(stream);

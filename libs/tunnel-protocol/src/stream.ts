@@ -32,6 +32,11 @@ export interface StreamHost {
   readonly maxFramePayload: number;
   readonly maxHeaderBytes: number;
   readonly initialStreamWindow: number;
+  readonly maxStreamWindow: number;
+  /** Below this many ms between two credit returns, a stream's window is too small (window auto-tuning). */
+  readonly windowGrowMs: number;
+  /** Take up to `bytes` of the session's window-growth budget; returns what was granted. */
+  reserveWindowGrowth(bytes: number): number;
   /** Increments every time queued frames are handed to the transport. */
   readonly flushGen: number;
   /** True while the transport is over its high-water mark. */
@@ -71,6 +76,11 @@ export class TunnelStreamImpl extends Duplex implements TunnelStream {
   /** Received DATA not yet handed to the Readable side, and bytes handed over so far. */
   private readonly inQueue: Buffer[] = [];
   private handedOver = 0;
+  /** Current receive window: initialStreamWindow, grown by auto-tuning; `grown` came from the session budget. */
+  private recvWindow: number;
+  grown = 0;
+  /** performance.now() of the last credit return (0: none yet). */
+  private lastGrantAt = 0;
   /** Node asked for data and the last push() did not refuse more. */
   private wantData = false;
   /** The peer's FIN arrived while data was still queued: end the Readable after it. */
@@ -103,6 +113,7 @@ export class TunnelStreamImpl extends Duplex implements TunnelStream {
     this._state = isOpener ? 'opening' : 'open';
     this.sendCredit = host.initialStreamWindow;
     this.recvGranted = host.initialStreamWindow;
+    this.recvWindow = host.initialStreamWindow;
     if (openFrame) {
       this.lastFrame = openFrame;
       this.lastFrameGen = host.flushGen;
@@ -111,6 +122,11 @@ export class TunnelStreamImpl extends Duplex implements TunnelStream {
 
   get state(): StreamState {
     return this._state;
+  }
+
+  /** The current receive window (initialStreamWindow, or more once auto-tuning grew it). */
+  get receiveWindow(): number {
+    return this.recvWindow;
   }
 
   /** Received bytes the reader has not taken yet (the stream's queue plus the Readable buffer). */
@@ -299,14 +315,29 @@ export class TunnelStreamImpl extends Duplex implements TunnelStream {
     this.returnCredit();
   }
 
-  /** Return credit for the bytes handed over once they reach half a window. */
+  /**
+   * Return credit for the bytes handed over once they reach half a window. Auto-tuning: when the
+   * reader took that half window sooner than `windowGrowMs` after the previous return, the window
+   * and not the reader is what limits the stream, so the window doubles (from the session's
+   * growth budget, up to maxStreamWindow). A slow reader never grows its window.
+   */
   private returnCredit(): void {
     if (this.ended || this.remoteFin) return;
-    const increment = this.handedOver + this.host.initialStreamWindow - this.recvGranted;
-    if (increment >= this.host.initialStreamWindow >>> 1) {
-      this.recvGranted += increment;
-      this.host.queueWindow(this.id, increment);
+    let increment = this.handedOver + this.recvWindow - this.recvGranted;
+    if (increment < this.recvWindow >>> 1) return;
+    const host = this.host;
+    if (this.recvWindow < host.maxStreamWindow) {
+      const now = performance.now();
+      if (now - this.lastGrantAt < host.windowGrowMs) {
+        const extra = host.reserveWindowGrowth(Math.min(this.recvWindow, host.maxStreamWindow - this.recvWindow));
+        this.recvWindow += extra;
+        this.grown += extra;
+        increment += extra;
+      }
+      this.lastGrantAt = now;
     }
+    this.recvGranted += increment;
+    host.queueWindow(this.id, increment);
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {

@@ -362,20 +362,14 @@ describe('cloud portal and connector activation in a real browser', () => {
       'Deactivated',
     );
     await screenshot(portal, 'portal-deactivated');
-    // The open connector page reloads itself when its badge goes Offline; that reload may race
-    // this navigation ("interrupted by another navigation"): navigate again once it has landed.
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await local.goto(connector.statusUrl);
-        break;
-      } catch (err) {
-        if (attempt >= 2 || !String(err).includes('interrupted by another navigation')) throw err;
-        await local.waitForLoadState('load');
-      }
-    }
-    expect(await local.textContent('#cloud-status')).toBe('Offline');
-    await local.waitForSelector('#revoked');
-    await screenshot(local, 'connector-revoked');
+    // The open connector page reloads itself when its badge goes Offline, and that reload can
+    // interrupt a navigation at any moment: read the page in a fresh tab instead.
+    await local.close();
+    const revokedPage = await context.newPage();
+    await revokedPage.goto(connector.statusUrl);
+    expect(await revokedPage.textContent('#cloud-status')).toBe('Offline');
+    await revokedPage.waitForSelector('#revoked');
+    await screenshot(revokedPage, 'connector-revoked');
     // The organisation has no active connector any more.
     const inactive = await fetch(`${brokerUrl}/api/v1/org-qr/resolve?token=${encodeURIComponent(newToken)}`);
     expect(inactive.status).toBe(409);
