@@ -328,6 +328,9 @@ async function main(): Promise<void> {
       await sleep(3000);
     }
     const rssAfter = await settledRss();
+    // The broker first: it closes the idle tunnels with GOAWAY, where connectors that vanish
+    // first would each leave a warning in its log.
+    await idleBroker.stop('SIGTERM', 5000);
     await idleProc?.stop();
 
     const pick = (f: (x: (typeof rounds)[number]) => number) => median(rounds.map(f));

@@ -108,6 +108,23 @@ function verifyJwsWithJwks(jws: string, jwks: { keys: { kid: string; kty: string
   return JSON.parse(Buffer.from(p, 'base64url').toString()) as Record<string, unknown>;
 }
 
+/**
+ * The connector page refreshes itself (a meta refresh while activation is pending, a reload when
+ * its badge changes), and that can interrupt a navigation. Leaving it for a blank page first
+ * stops the old page's timers; the new page's own refresh comes 2 s after it loaded.
+ */
+async function gotoSettled(page: Page, url: string): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await page.goto('about:blank');
+      await page.goto(url);
+      return;
+    } catch (err) {
+      if (attempt >= 3 || !String(err).includes('interrupted by another navigation')) throw err;
+    }
+  }
+}
+
 describe('cloud portal and connector activation in a real browser', () => {
   let schema: Awaited<ReturnType<typeof createTestSchema>>;
   let smtp: Awaited<ReturnType<typeof startSmtpSink>>;
@@ -220,15 +237,15 @@ describe('cloud portal and connector activation in a real browser', () => {
       { logger, hostname: 'site-a-gateway' },
     );
     const local = await context.newPage();
-    await local.goto(connector.statusUrl);
+    await gotoSettled(local, connector.statusUrl);
     expect(await local.textContent('ol.steps li[aria-current]')).toContain('Area and application');
     await screenshot(local, 'connector-step1');
-    await local.goto(`${connector.statusUrl}/?lang=es`);
+    await gotoSettled(local, `${connector.statusUrl}/?lang=es`);
     expect(await local.textContent('#continue')).toBe('Continuar');
     await screenshot(local, 'connector-step1-es');
-    await local.goto(`${connector.statusUrl}/?lang=zh`);
+    await gotoSettled(local, `${connector.statusUrl}/?lang=zh`);
     expect(await local.textContent('#continue')).toBe('继续');
-    await local.goto(`${connector.statusUrl}/?lang=en`);
+    await gotoSettled(local, `${connector.statusUrl}/?lang=en`);
     await local.selectOption('#area', 'sg');
     await local.fill('#setup #localAppUrl', origin.url);
     await Promise.all([local.waitForNavigation(), local.click('#continue')]);
@@ -255,12 +272,12 @@ describe('cloud portal and connector activation in a real browser', () => {
     // --- step 4: the connector activates, comes online and shows the QR -----------------------
     await waitFor('connector online', () => connector?.runtime.client?.state === 'online' || undefined, 20_000).catch(
       async (err: unknown) => {
-        await local.goto(connector?.statusUrl ?? '');
+        await gotoSettled(local, connector?.statusUrl ?? '');
         throw new Error(`${String(err)}: ${await local.locator('main').innerText()}`);
       },
     );
     const state = await waitFor('org QR on the connector', () => connector?.runtime.state?.orgQr);
-    await local.goto(connector.statusUrl);
+    await gotoSettled(local, connector.statusUrl);
     expect(await local.textContent('#cloud-status')).toBe('Online');
     expect(await local.textContent('#org-name')).toBe('Acme Security');
     await local.waitForSelector('#org-qr svg');
