@@ -379,14 +379,10 @@ describe('cloud portal and connector activation in a real browser', () => {
       'Deactivated',
     );
     await screenshot(portal, 'portal-deactivated');
-    // The open connector page reloads itself when its badge goes Offline, and that reload can
-    // interrupt a navigation at any moment: read the page in a fresh tab instead.
-    await local.close();
-    const revokedPage = await context.newPage();
-    await revokedPage.goto(connector.statusUrl);
-    expect(await revokedPage.textContent('#cloud-status')).toBe('Offline');
-    await revokedPage.waitForSelector('#revoked');
-    await screenshot(revokedPage, 'connector-revoked');
+    await gotoSettled(local, connector.statusUrl);
+    expect(await local.textContent('#cloud-status')).toBe('Offline');
+    await local.waitForSelector('#revoked');
+    await screenshot(local, 'connector-revoked');
     // The organisation has no active connector any more.
     const inactive = await fetch(`${brokerUrl}/api/v1/org-qr/resolve?token=${encodeURIComponent(newToken)}`);
     expect(inactive.status).toBe(409);

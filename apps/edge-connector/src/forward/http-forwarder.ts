@@ -66,10 +66,10 @@ export class HttpForwarder {
     else this.forwardHttp(stream, path);
   }
 
-  async close(): Promise<void> {
+  close(): Promise<void> {
     for (const s of this.upgradeSockets) s.destroy();
     this.client.close();
-    await Promise.resolve();
+    return Promise.resolve();
   }
 
   private forwardHttp(stream: TunnelStream, path: string): void {

@@ -159,7 +159,8 @@ function parseHead(text: string): ParsedHead | undefined {
         break;
     }
   }
-  const tokens = connection.split(',').map((t) => t.trim());
+  // Most responses carry no Connection header: no token list to build for them.
+  const tokens = connection === '' ? [] : connection.split(',').map((t) => t.trim());
   let chunked = false;
   let untilClose = false;
   if (te !== undefined) {
@@ -234,7 +235,6 @@ export class Exchange {
   private keepAlive = false;
   private requestSent = false;
   private bodyEnded = false;
-  private bodyChunked = false;
   private bodyStarted = false;
   private responseStarted = false;
   private finished = false;
@@ -246,6 +246,8 @@ export class Exchange {
     private readonly req: LocalRequest,
     private readonly handler: LocalResponseHandler,
     private readonly headBytes: string,
+    /** Chunked request framing: a body whose head carried no Content-Length. */
+    private readonly bodyChunked: boolean,
   ) {}
 
   /** Stop: the connection is closed, no handler is called any more. */
@@ -291,11 +293,6 @@ export class Exchange {
     body.once('end', this.onBodyEnd);
     conn.socket.on('drain', this.onSocketDrain);
     body.resume();
-  }
-
-  /** Chunked framing when the head carried no Content-Length. */
-  setChunked(chunked: boolean): void {
-    this.bodyChunked = chunked;
   }
 
   private readonly onBodyData = (chunk: Buffer): void => {
@@ -589,8 +586,7 @@ export class LocalHttpClient {
   /** Starts a request; throws TypeError (before anything is sent) for a head that cannot be sent safely. */
   request(req: LocalRequest, handler: LocalResponseHandler): Exchange {
     const chunked = req.body !== undefined && !hasHeader(req.headers, 'content-length');
-    const ex = new Exchange(this, req, handler, requestHead(req, this.hostHeader, chunked));
-    ex.setChunked(chunked);
+    const ex = new Exchange(this, req, handler, requestHead(req, this.hostHeader, chunked), chunked);
     req.body?.pause();
     if (this.closed) {
       queueMicrotask(() => ex.onConnectionLost(new Error('client closed')));
