@@ -16,14 +16,14 @@ export const WS_SUBPROTOCOL_V1 = 'lanbridge-tunnel.v1';
  * A message carries one or more whole frames.
  */
 export interface MessageTransport {
-  /** Queue one message. Never throws once closed (drops silently). */
-  send(message: Buffer): void;
   /**
-   * Optional: queue one message given as consecutive parts, without joining them first (a
-   * WebSocket sends them as fragments of one message). Used for batches holding large DATA
-   * payloads, which would otherwise be copied just to prepend a 10-byte header.
+   * Queue one message. Never throws once closed (drops silently).
+   *
+   * With `onSent`, the message is lent: the caller reuses its memory once `onSent` has been
+   * called, so the transport must call it exactly once, when nothing reads the message any more
+   * (sent to the OS, copied, or dropped), and not before. Without it the message is given away.
    */
-  sendParts?(parts: readonly Buffer[]): void;
+  send(message: Buffer, onSent?: () => void): void;
   /** Bytes queued and not yet handed to the OS. */
   readonly bufferedAmount: number;
   /** Close the transport; `code` is a WebSocket close code, `reason` ≤ 123 bytes UTF-8. */
@@ -83,6 +83,11 @@ export interface TunnelStream extends Duplex {
   sendResponseHead(head: ResponseHead): void;
   /** Opening side: resolves with the response head; rejects with TunnelError if reset first. */
   responseHead(): Promise<ResponseHead>;
+  /**
+   * write() for a chunk in memory the caller reuses once this returns (a socket's read buffer):
+   * copied into the session's send batch at once when credit allows, else copied and written.
+   */
+  writeTransient(chunk: Buffer): boolean;
   /** Abort both directions with a code; emits 'error' locally only if there is a listener. */
   reset(code: TunnelErrorCode, message?: string): void;
   /** Set when the stream was reset (by either side). */

@@ -6,6 +6,7 @@ import type { TunnelConfig } from './config';
 import { TunnelError, TunnelErrorCode } from './errors';
 import { authSigningInput, brokerHandshake, connectorHandshake } from './handshake';
 import { createSession } from './session';
+import { memoryTransportPair } from './transports/memory';
 import { type PairFactory, type TestPair, memoryPairFactory, wsPairFactory } from './testing/transport-pairs';
 
 const CONFIG: Partial<TunnelConfig> = { pingIntervalMs: 1000, pingTimeoutMs: 3000, drainTimeoutMs: 2000 };
@@ -398,6 +399,33 @@ function runSessionSuite(factory: PairFactory): void {
       expect(() => broker.openStream(HEAD)).toThrow(expect.objectContaining({ code: TunnelErrorCode.CONNECTION_LOST }));
     });
 
+    it('writeTransient: the bytes written are the ones at the call, though the caller reuses its buffer at once', async () => {
+      // A small window makes the later writes take the fallback path (no credit left: copied
+      // and queued) after the first ones went straight into the batch.
+      sessions({ ...CONFIG, initialStreamWindow: 256 * 1024, maxStreamWindow: 256 * 1024 });
+      const reused = Buffer.alloc(48 * 1024);
+      const expected = createHash('sha256');
+      const received = new Promise<{ hash: string; bytes: number }>((resolve) => {
+        connector.once('stream', (s) => {
+          s.sendResponseHead({ status: 200, headers: [] });
+          void sha256(s).then(resolve);
+          s.end();
+        });
+      });
+      const s = broker.openStream(HEAD);
+      s.resume();
+      for (let i = 0; i < 64; i++) {
+        reused.fill(i);
+        reused.writeUInt32BE(i, 0);
+        expected.update(reused);
+        const ok = s.writeTransient(reused);
+        reused.fill(0xee); // what a socket's next read would do to a shared buffer
+        if (!ok) await new Promise((r) => s.once('drain', r));
+      }
+      s.end();
+      expect(await received).toEqual({ hash: expected.digest('hex'), bytes: 64 * reused.length });
+    });
+
     it('delivers control messages', async () => {
       sessions();
       const got = new Promise((r) => connector.once('message', r));
@@ -530,3 +558,54 @@ function runSessionSuite(factory: PairFactory): void {
 
 runSessionSuite(memoryPairFactory());
 runSessionSuite(wsPairFactory());
+
+describe('send batches lent to the transport', () => {
+  it('are not written to until the transport gives them back, and are reused after', async () => {
+    const [a, b] = memoryTransportPair();
+    // The sending side's transport holds every lent batch for 5 ms, checking it stays intact.
+    let lent = 0;
+    let changed = 0;
+    const arenas = new Set<ArrayBufferLike>();
+    const slow: MessageTransport = {
+      get bufferedAmount() {
+        return a.bufferedAmount;
+      },
+      send: (m: Buffer, onSent?: () => void) => {
+        if (!onSent) return a.send(m);
+        lent++;
+        arenas.add(m.buffer);
+        const copy = Buffer.from(m);
+        setTimeout(() => {
+          if (!copy.equals(m)) changed++;
+          a.send(copy);
+          onSent();
+        }, 5);
+      },
+      close: (code, reason) => a.close(code, reason),
+      terminate: () => a.terminate(),
+      onMessage: (h) => a.onMessage(h),
+      onClose: (h) => a.onClose(h),
+      onDrain: (h) => a.onDrain(h),
+    };
+    const sender = createSession(slow, 'broker', { config: CONFIG });
+    const receiver = createSession(b, 'connector', { config: CONFIG });
+    const size = 6 * 1024 * 1024;
+    const got = new Promise<{ hash: string; bytes: number }>((resolve) => {
+      receiver.once('stream', (s) => {
+        s.sendResponseHead({ status: 200, headers: [] });
+        s.end();
+        void sha256(s).then(resolve);
+      });
+    });
+    const s = sender.openStream(HEAD);
+    s.resume();
+    const sent = await writeRandom(s, size);
+    expect(await got).toEqual({ hash: sent, bytes: size });
+    expect(changed).toBe(0);
+    // 6 MiB went out in batches of at most one frame, some of them in buffers given back earlier.
+    expect(lent).toBeGreaterThanOrEqual(24);
+    expect(arenas.size).toBeLessThan(lent);
+    sender.close();
+    receiver.close();
+  });
+});

@@ -1,8 +1,9 @@
 /**
  * The multiplexing session over one MessageTransport (SPEC.md §5–§9).
  *
- * Write path: frames produced in one turn (microtask by default) are joined into a single
- * transport message (one copy, one send). DATA is split into maxFramePayload chunks by the
+ * Write path: frames produced in one turn (setImmediate by default) are copied into one pooled
+ * send buffer and go out as a single transport message (one copy, one send); the buffer is reused
+ * once the transport is done with it (send-arena.ts). DATA is split into maxFramePayload chunks by the
  * streams and never exceeds the peer's credit; all writers pause while the transport holds more
  * than transportHighWaterMark bytes and resume on drain.
  *
@@ -37,14 +38,13 @@ import {
   FRAME_TYPE_NAMES,
   HEADER_SIZE,
   MAX_WINDOW,
-  encodeFrame,
   encodeGoAway,
-  encodeHeader,
   encodePing,
   encodeReset,
   encodeWindow,
   parseGoAway,
   parseReset,
+  writeHeader,
 } from './codec';
 import { type TunnelConfig, resolveTunnelConfig } from './config';
 import {
@@ -55,6 +55,7 @@ import {
   codeFromReset,
   wireCloseCode,
 } from './errors';
+import { type ArenaPool, arenaPool } from './send-arena';
 import { type StreamHost, TunnelStreamImpl } from './stream';
 
 export interface SessionOptions {
@@ -75,26 +76,6 @@ export interface SessionOptions {
 
 const noop = (): void => undefined;
 
-/** Parts at least this big travel as they are; smaller neighbours are joined (cheap copies). */
-const LARGE_PART = 16 * 1024;
-
-function joinSmallParts(parts: readonly Buffer[]): Buffer[] {
-  const out: Buffer[] = [];
-  let run: Buffer[] = [];
-  const flushRun = (): void => {
-    if (run.length === 1) out.push(run[0]);
-    else if (run.length > 1) out.push(Buffer.concat(run));
-    run = [];
-  };
-  for (const p of parts) {
-    if (p.length >= LARGE_PART) {
-      flushRun();
-      out.push(p);
-    } else run.push(p);
-  }
-  flushRun();
-  return out;
-}
 const MAX_STREAM_ID = 0xffffffff;
 
 interface PendingPing {
@@ -168,8 +149,10 @@ class Session extends EventEmitter implements TunnelSession, StreamHost {
   private peerOpen = 0;
   private peerGoingAway = false;
 
-  private out: Buffer[] = [];
+  /** The batch being built: frames are copied into a pooled arena, sent as one message. */
+  private arena: Buffer | undefined;
   private outBytes = 0;
+  private readonly arenas: ArenaPool;
   private flushScheduled = false;
   /**
    * Target size of one transport message. Small frames are joined up to it; a batch never waits
@@ -203,6 +186,7 @@ class Session extends EventEmitter implements TunnelSession, StreamHost {
     super();
     this.config = resolveTunnelConfig(opts.config);
     this.batchBytes = Math.min(this.config.maxMessageBytes, this.config.maxFramePayload + HEADER_SIZE);
+    this.arenas = arenaPool(this.batchBytes);
     this.version = opts.version ?? PROTOCOL_VERSIONS[0];
     this.maxFramePayload = this.config.maxFramePayload;
     this.maxHeaderBytes = this.config.maxHeaderBytes;
@@ -280,8 +264,7 @@ class Session extends EventEmitter implements TunnelSession, StreamHost {
     }
     const id = this.nextLocalId;
     this.nextLocalId += 2;
-    const frame = encodeFrame(FrameType.OPEN, 0, id, payload);
-    this.queue(frame);
+    const frame = this.queueFrame(FrameType.OPEN, 0, id, payload);
     const s = new TunnelStreamImpl(this, id, true, head, frame);
     this.streams.set(id, s);
     this.localOpen++;
@@ -313,7 +296,7 @@ class Session extends EventEmitter implements TunnelSession, StreamHost {
     if (payload.length > this.maxFramePayload) {
       throw new TunnelError(TunnelErrorCode.FRAME_TOO_LARGE, `control message is ${payload.length} bytes`);
     }
-    this.queue(encodeFrame(FrameType.MESSAGE, 0, 0, payload));
+    this.queueFrame(FrameType.MESSAGE, 0, 0, payload);
   }
 
   goAway(code: TunnelErrorCode = TunnelErrorCode.GOING_AWAY, reason = ''): void {
@@ -355,21 +338,11 @@ class Session extends EventEmitter implements TunnelSession, StreamHost {
   // ---- StreamHost --------------------------------------------------------------------------
 
   queueData(streamId: number, payload: Buffer | undefined, fin: boolean): Buffer {
-    const len = payload ? payload.length : 0;
-    const header = encodeHeader(FrameType.DATA, fin ? FrameFlag.FIN : 0, streamId, len);
-    if (this.outBytes > 0 && this.outBytes + HEADER_SIZE + len > this.batchBytes) this.sendBatch();
-    this.out.push(header);
-    if (payload && len > 0) this.out.push(payload);
-    this.outBytes += HEADER_SIZE + len;
-    this.framesOut++;
-    this.scheduleFlush();
-    return header;
+    return this.queueFrame(FrameType.DATA, fin ? FrameFlag.FIN : 0, streamId, payload);
   }
 
   queueHead(streamId: number, payload: Buffer): Buffer {
-    const frame = encodeFrame(FrameType.HEAD, 0, streamId, payload);
-    this.queue(frame);
-    return frame;
+    return this.queueFrame(FrameType.HEAD, 0, streamId, payload);
   }
 
   queueWindow(streamId: number, increment: number): void {
@@ -408,13 +381,43 @@ class Session extends EventEmitter implements TunnelSession, StreamHost {
 
   // ---- write path --------------------------------------------------------------------------
 
-  private queue(frame: Buffer): void {
-    if (this._state === 'closed') return;
-    if (this.outBytes > 0 && this.outBytes + frame.length > this.batchBytes) this.sendBatch();
-    this.out.push(frame);
-    this.outBytes += frame.length;
+  /**
+   * Copies one frame (header written in place, then the payload) into the batch and returns
+   * the copy: its byte 1 (flags) may be patched until the next flush (FIN on the last frame).
+   * The caller's payload is not referenced afterwards.
+   */
+  private queueFrame(type: number, flags: number, streamId: number, payload: Buffer | undefined): Buffer {
+    const len = payload ? payload.length : 0;
+    const size = HEADER_SIZE + len;
+    const at = this.reserve(size);
+    if (at === -1) return Buffer.alloc(size);
+    const arena = this.arena as Buffer;
+    writeHeader(arena, at, type, flags, streamId, len);
+    if (payload && len > 0) payload.copy(arena, at + HEADER_SIZE);
     this.framesOut++;
+    return arena.subarray(at, at + size);
+  }
+
+  private queue(frame: Buffer): void {
+    const at = this.reserve(frame.length);
+    if (at === -1) return;
+    frame.copy(this.arena as Buffer, at);
+    this.framesOut++;
+  }
+
+  /**
+   * Room for `size` bytes in the batch: sends the batch first if it would outgrow batchBytes.
+   * Returns the offset, or -1 once the session is closed (nothing is sent any more).
+   */
+  private reserve(size: number): number {
+    if (this._state === 'closed') return -1;
+    if (this.outBytes > 0 && this.outBytes + size > this.batchBytes) this.sendBatch();
+    // A frame never exceeds batchBytes (config check: maxMessageBytes holds a full frame).
+    this.arena ??= this.arenas.take();
+    const at = this.outBytes;
+    this.outBytes += size;
     this.scheduleFlush();
+    return at;
   }
 
   private scheduleFlush(): void {
@@ -425,21 +428,22 @@ class Session extends EventEmitter implements TunnelSession, StreamHost {
 
   private flush(): void {
     this.flushScheduled = false;
-    if (this.outBytes > 0 || this.out.length > 0) this.sendBatch();
+    if (this.outBytes > 0) this.sendBatch();
   }
 
   private sendBatch(): void {
     this.flushGen++;
-    const out = this.out;
-    if (out.length === 0) return;
+    const arena = this.arena;
     const total = this.outBytes;
-    this.out = [];
+    this.arena = undefined;
     this.outBytes = 0;
-    if (this._state === 'closed') return;
+    if (!arena || total === 0) return;
+    if (this._state === 'closed') {
+      this.arenas.give(arena);
+      return;
+    }
     this.bytesOut += total;
-    if (out.length === 1) this.transport.send(out[0]);
-    else if (total >= LARGE_PART && this.transport.sendParts) this.transport.sendParts(joinSmallParts(out));
-    else this.transport.send(Buffer.concat(out, total));
+    this.transport.send(arena.subarray(0, total), () => this.arenas.give(arena));
     if (!this.writesPaused && this.transport.bufferedAmount > this.config.transportHighWaterMark) {
       this.writesPaused = true;
     }
@@ -747,7 +751,8 @@ class Session extends EventEmitter implements TunnelSession, StreamHost {
   private finalize(error: TunnelError | undefined, streamCode: TunnelErrorCode): void {
     if (this._state === 'closed') return;
     this._state = 'closed';
-    this.out = [];
+    if (this.arena) this.arenas.give(this.arena);
+    this.arena = undefined;
     this.outBytes = 0;
     clearInterval(this.pingTimer);
     clearTimeout(this.aliveTimer);

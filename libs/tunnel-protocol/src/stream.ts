@@ -41,9 +41,12 @@ export interface StreamHost {
   readonly flushGen: number;
   /** True while the transport is over its high-water mark. */
   readonly writesPaused: boolean;
-  /** Queue a DATA frame; returns its header buffer (byte 1 = flags, patchable until the next flush). */
+  /**
+   * Queue a DATA frame (the payload is copied into the batch at once); returns the queued frame
+   * (byte 1 = flags, patchable until the next flush).
+   */
   queueData(streamId: number, payload: Buffer | undefined, fin: boolean): Buffer;
-  /** Queue a HEAD frame; returns the whole frame (byte 1 = flags). */
+  /** Queue a HEAD frame; returns the queued frame (byte 1 = flags). */
   queueHead(streamId: number, payload: Buffer): Buffer;
   queueWindow(streamId: number, increment: number): void;
   queueReset(streamId: number, code: TunnelErrorCode, message: string): void;
@@ -237,6 +240,33 @@ export class TunnelStreamImpl extends Duplex implements TunnelStream {
     if (this.listenerCount('error') > 0) this.destroy(error);
     else this.destroy();
     p?.callback(error);
+  }
+
+  /**
+   * Writes a chunk whose memory the caller reuses as soon as this returns (a socket's read
+   * buffer). With nothing queued ahead of it, credit for all of it and the transport not paused,
+   * it is copied straight into the session's batch; otherwise a copy goes through write(). The
+   * return value is write()'s: false means wait for 'drain'.
+   */
+  writeTransient(chunk: Buffer): boolean {
+    const len = chunk.length;
+    if (
+      this.pending ||
+      this.writableLength > 0 ||
+      this.writableEnded ||
+      this.ended ||
+      (!this.isOpener && !this.headDone) ||
+      this.host.writesPaused ||
+      this.sendCredit < len
+    ) {
+      return this.write(Buffer.from(chunk));
+    }
+    const max = this.host.maxFramePayload;
+    for (let off = 0; off < len; off += max) {
+      this.setLast(this.host.queueData(this.id, chunk.subarray(off, Math.min(len, off + max)), false));
+    }
+    this.sendCredit -= len;
+    return true;
   }
 
   /** Retry a write held back by credit or by the transport. */

@@ -226,7 +226,7 @@ class ResponseHandler implements LocalResponseHandler {
   }
 
   onData(chunk: Buffer): boolean {
-    if (this.stream.write(chunk)) return true;
+    if (this.stream.writeTransient(chunk)) return true;
     this.stream.once('drain', this.onDrain);
     return false;
   }

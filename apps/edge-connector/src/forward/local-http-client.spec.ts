@@ -110,6 +110,60 @@ describe('LocalHttpClient', () => {
     return c;
   }
 
+  it('keeps concurrent responses apart though all connections read into one shared buffer', async () => {
+    // Eight different 2 MiB bodies (chunked and with a length) in flight at once: every byte
+    // must reach the right handler, none overwritten by a later read of another connection.
+    const bodies = Array.from({ length: 8 }, (_, i) => {
+      const b = randomBytes(2 * 1024 * 1024);
+      b.fill(i, 0, 16);
+      return b;
+    });
+    const srv = await httpServer((req, res) => {
+      const i = Number(new URL(req.url ?? '/', 'http://x').searchParams.get('i'));
+      if (i % 2 === 0) res.setHeader('Content-Length', bodies[i].length);
+      let off = 0;
+      const next = (): void => {
+        while (off < bodies[i].length) {
+          const n = Math.min(100_000 + i * 777, bodies[i].length - off);
+          const ok = res.write(bodies[i].subarray(off, off + n));
+          off += n;
+          if (!ok) return void res.once('drain', next);
+        }
+        res.end();
+      };
+      next();
+    });
+    closers.push(srv.close);
+    const c = client(srv.url);
+    const answers = await Promise.all(bodies.map((_, i) => send(c, GET(`/b?i=${i}`))));
+    answers.forEach((a, i) => {
+      expect(a.status).toBe(200);
+      expect(sha(a.body)).toBe(sha(bodies[i]));
+    });
+  });
+
+  it('assembles a response head that arrives in pieces, while other connections read in between', async () => {
+    const srv = await rawServer((sock, n) => {
+      const head = 'HTTP/1.1 200 OK\r\nX-Piece: one-two-three\r\nContent-Length: 5\r\n\r\nhello';
+      const pieces = [head.slice(0, 9), head.slice(9, 30), head.slice(30)];
+      pieces.forEach((p, i) => setTimeout(() => sock.write(p), 15 * i + n));
+    });
+    closers.push(srv.close);
+    const noisy = await httpServer((_req, res) => res.end(Buffer.alloc(200_000, 'z')));
+    closers.push(noisy.close);
+    const c = client(srv.url);
+    const other = client(noisy.url);
+    const [a] = await Promise.all([
+      send(c, GET('/')),
+      ...Array.from({ length: 6 }, (_, i) =>
+        new Promise((r) => setTimeout(r, 5 * i)).then(() => send(other, GET('/'))),
+      ),
+    ]);
+    expect(a.status).toBe(200);
+    expect(header(a, 'x-piece')).toBe('one-two-three');
+    expect(a.body.toString()).toBe('hello');
+  });
+
   it('reuses one keep-alive connection for requests in sequence, with Host set to the origin', async () => {
     const srv = await httpServer((req, res) =>
       res.end(`${req.method} ${req.url} ${req.headers.host} ${String(req.headers['x-a'])}`),

@@ -41,7 +41,11 @@ export class LocalHttpError extends Error {
 export interface LocalResponseHandler {
   /** The final response head (never a 1xx). `headers` is the flat [name, value, …] list as received. */
   onHead(status: number, statusText: string, headers: string[]): void;
-  /** A piece of the decoded body. Return false to pause reading until `exchange.resume()`. */
+  /**
+   * A piece of the decoded body, valid only during the call (it may lie in a read buffer that
+   * the next read overwrites): copy what you keep. Return false to pause reading until
+   * `exchange.resume()`.
+   */
   onData(chunk: Buffer): boolean;
   onEnd(): void;
   /** Called at most once, instead of onEnd; never after `abort()`. */
@@ -200,19 +204,24 @@ class Connection {
   uses = 0;
   closed = false;
 
+  /** `sharedReads`: the socket reads into the shared buffer (onread) and calls `onRead` itself. */
   constructor(
     readonly socket: net.Socket,
     private readonly pool: LocalHttpClient,
+    sharedReads: boolean,
   ) {
     socket.setNoDelay(true);
-    socket.on('data', (chunk: Buffer) => {
-      if (this.exchange) this.exchange.onBytes(chunk);
-      else socket.destroy(); // bytes nobody asked for: the connection is out of step
-    });
+    if (!sharedReads) socket.on('data', this.onRead);
     socket.on('error', (err: Error & { code?: string }) => this.lost(err));
     socket.on('end', () => this.lost(undefined));
     socket.on('close', () => this.lost(undefined));
   }
+
+  /** Bytes from the application; `chunk` may be the shared read buffer, valid during this call only. */
+  readonly onRead = (chunk: Buffer): void => {
+    if (this.exchange) this.exchange.onBytes(chunk);
+    else this.socket.destroy(); // bytes nobody asked for: the connection is out of step
+  };
 
   private lost(err: (Error & { code?: string }) | undefined): void {
     if (!this.closed) {
@@ -397,7 +406,8 @@ export class Exchange {
               this.fail(new LocalHttpError('bad-response', 'response head too large'));
               return;
             }
-            this.head = joined;
+            // A copy: `chunk` may be the shared read buffer, overwritten by the next read.
+            this.head = joined === chunk ? Buffer.from(joined) : joined;
             return;
           }
           this.head = undefined;
@@ -551,6 +561,19 @@ export class Exchange {
 
 const EMPTY = Buffer.alloc(0);
 
+/**
+ * Plain-TCP connections read into one buffer shared by all of them (net's `onread`): reads are
+ * handled one at a time on the event loop and every consumer copies what it keeps (the tunnel
+ * stream copies into its send batch). No buffer is allocated per read, so downloads leave no
+ * garbage and read into memory that stays resident and warm (DEVELOPMENT.md §6).
+ */
+const SHARED_READ_BYTES = 256 * 1024;
+let sharedRead: Buffer | undefined;
+function sharedReadBuffer(): Buffer {
+  sharedRead ??= Buffer.allocUnsafeSlow(SHARED_READ_BYTES);
+  return sharedRead;
+}
+
 export class LocalHttpClient {
   readonly headersTimeoutMs: number;
   readonly maxHeadBytes: number;
@@ -625,6 +648,7 @@ export class LocalHttpClient {
   }
 
   private connect(): Connection {
+    const shared = sharedReadBuffer();
     const socket = this.secure
       ? tls.connect({
           host: this.host,
@@ -632,8 +656,19 @@ export class LocalHttpClient {
           servername: net.isIP(this.host) ? undefined : this.host,
           ...this.opts.tls,
         })
-      : net.connect({ host: this.host, port: this.port });
-    const conn = new Connection(socket, this);
+      : net.connect({
+          host: this.host,
+          port: this.port,
+          onread: {
+            buffer: shared,
+            callback: (n: number): boolean => {
+              // Reads start after connect, so `conn` below is set by then.
+              conn.onRead(shared.subarray(0, n));
+              return true;
+            },
+          },
+        });
+    const conn = new Connection(socket, this, !this.secure);
     this.all.add(conn);
     return conn;
   }

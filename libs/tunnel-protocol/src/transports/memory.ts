@@ -2,7 +2,8 @@
  * An in-memory MessageTransport pair for tests and in-process wiring. Delivery is asynchronous
  * (setImmediate, in order, batched per turn) so it behaves like a socket: `send()` returns at
  * once, `bufferedAmount` counts bytes not yet delivered, and the drain handler runs when
- * everything queued has been delivered. Messages are passed by reference, not copied.
+ * everything queued has been delivered. Messages are passed by reference; lent ones (`onSent`)
+ * are copied first.
  */
 import type { MessageTransport } from '../api';
 
@@ -27,8 +28,16 @@ class MemoryEnd implements MessageTransport {
     return this.queued;
   }
 
-  send(message: Buffer): void {
-    if (this.closed) return;
+  send(message: Buffer, onSent?: () => void): void {
+    if (this.closed) {
+      onSent?.();
+      return;
+    }
+    // A lent message is copied: the peer session keeps slices of what it receives.
+    if (onSent) {
+      message = Buffer.from(message);
+      onSent();
+    }
     this.queue.push(message);
     this.queued += message.length;
     if (!this.scheduled) {

@@ -69,19 +69,14 @@ export function wsTransport(ws: WebSocket): MessageTransport {
     get remoteAddress(): string | undefined {
       return socket?.remoteAddress;
     },
-    send(message: Buffer): void {
-      if (ws.readyState !== WebSocket.OPEN) return;
-      ws.send(message);
-    },
-    sendParts(parts: readonly Buffer[]): void {
-      if (ws.readyState !== WebSocket.OPEN) return;
-      // Fragments of one binary message: the parts reach the socket as they are (no copy), and
-      // in one writev: uncorked, ws would make a syscall per fragment (a 10-byte frame header
-      // is a fragment of its own between two payloads).
-      const last = parts.length - 1;
-      socket?.cork();
-      for (let i = 0; i <= last; i++) ws.send(parts[i], { binary: true, fin: i === last });
-      socket?.uncork();
+    send(message: Buffer, onSent?: () => void): void {
+      if (ws.readyState !== WebSocket.OPEN) {
+        onSent?.();
+        return;
+      }
+      // ws calls back once the bytes were written to the socket, or failed to be.
+      if (onSent) ws.send(message, () => onSent());
+      else ws.send(message);
     },
     close(code: number, reason: string): void {
       if (ws.readyState === WebSocket.CLOSING || ws.readyState === WebSocket.CLOSED) return;
