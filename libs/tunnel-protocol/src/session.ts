@@ -57,6 +57,7 @@ import {
 } from './errors';
 import { type ArenaPool, arenaPool } from './send-arena';
 import { type StreamHost, TunnelStreamImpl } from './stream';
+import { StreamTable } from './stream-table';
 
 export interface SessionOptions {
   /** Overrides of `defaultTunnelConfig()`; checked by `verifyTunnelConfig()` (throws when unsound). */
@@ -139,8 +140,13 @@ class Session extends EventEmitter implements TunnelSession, StreamHost {
   private _state: SessionState = 'open';
   private readonly config: TunnelConfig;
   private readonly log: Logger | undefined;
-  private readonly streams = new Map<number, TunnelStreamImpl>();
-  private readonly blocked = new Set<TunnelStreamImpl>();
+  private readonly streams = new StreamTable<TunnelStreamImpl>();
+  /**
+   * Streams waiting for the transport to drain, each once (`waitingDrain`). An array rather than
+   * a Set, for the reason in stream-table.ts: a Set cleared on every drain leaves a chain of
+   * tables.
+   */
+  private blocked: TunnelStreamImpl[] = [];
   /** Parity bit of the ids we open: connector odd (1), broker even (0). */
   private readonly localParity: number;
   private nextLocalId: number;
@@ -309,7 +315,7 @@ class Session extends EventEmitter implements TunnelSession, StreamHost {
       return;
     }
     this.drainTimer = setTimeout(() => {
-      for (const s of [...this.streams.values()]) s.reset(TunnelErrorCode.GOING_AWAY, 'drain timeout');
+      for (const s of this.streams.values()) s.reset(TunnelErrorCode.GOING_AWAY, 'drain timeout');
       this.finishDrain();
     }, this.config.drainTimeoutMs);
     this.drainTimer.unref();
@@ -355,7 +361,9 @@ class Session extends EventEmitter implements TunnelSession, StreamHost {
   }
 
   blockOnDrain(stream: TunnelStreamImpl): void {
-    this.blocked.add(stream);
+    if (stream.waitingDrain) return;
+    stream.waitingDrain = true;
+    this.blocked.push(stream);
   }
 
   /** 20 ms, or two round trips on a slower link: a reader that returns credit faster is window-bound. */
@@ -375,7 +383,7 @@ class Session extends EventEmitter implements TunnelSession, StreamHost {
     stream.grown = 0;
     if ((stream.id & 1) === this.localParity) this.localOpen--;
     else this.peerOpen--;
-    this.blocked.delete(stream);
+    // Left in `blocked` until the next drain, where pump() ignores a finished stream.
     if (this._state === 'draining' && this.streams.size === 0) this.schedule(() => this.finishDrain());
   }
 
@@ -452,14 +460,12 @@ class Session extends EventEmitter implements TunnelSession, StreamHost {
   private onDrain(): void {
     if (!this.writesPaused || this.transport.bufferedAmount > this.config.transportHighWaterMark) return;
     this.writesPaused = false;
-    const list = [...this.blocked];
-    this.blocked.clear();
+    const list = this.blocked;
+    this.blocked = [];
     for (const s of list) {
-      if (this.writesPaused) {
-        this.blocked.add(s);
-        continue;
-      }
-      s.pump();
+      s.waitingDrain = false;
+      if (this.writesPaused) this.blockOnDrain(s);
+      else s.pump();
     }
   }
 
@@ -677,7 +683,7 @@ class Session extends EventEmitter implements TunnelSession, StreamHost {
     const first = !this.peerGoingAway;
     this.peerGoingAway = true;
     // Our streams above the peer's last id were never processed: safe for the caller to retry.
-    for (const s of [...this.streams.values()]) {
+    for (const s of this.streams.values()) {
       if ((s.id & 1) === this.localParity && s.id > lastStreamId) {
         s.terminate(new TunnelError(TunnelErrorCode.STREAM_REFUSED, 'peer is going away'));
       }
@@ -768,9 +774,9 @@ class Session extends EventEmitter implements TunnelSession, StreamHost {
       p.reject(pingError);
     }
     this.pings.clear();
-    this.blocked.clear();
+    this.blocked = [];
     const streamError = new TunnelError(streamCode, error ? error.message : 'session closed');
-    for (const s of [...this.streams.values()]) s.terminate(streamError);
+    for (const s of this.streams.values()) s.terminate(streamError);
     this.emit('close', error);
   }
 }

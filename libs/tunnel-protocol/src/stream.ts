@@ -99,6 +99,8 @@ export class TunnelStreamImpl extends Duplex implements TunnelStream {
   /** The last frame queued by this stream, so end() can set FIN on it if it is still unflushed. */
   private lastFrame: Buffer | undefined;
   private lastFrameGen = -1;
+  /** In the session's list of streams waiting for the transport to drain. */
+  waitingDrain = false;
 
   constructor(
     private readonly host: StreamHost,
