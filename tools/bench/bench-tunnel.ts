@@ -252,11 +252,15 @@ async function main(): Promise<void> {
     const tunnel = `${brokerBase}/t/bench`;
     await waitFor('tunnel', async () => (await httpGetJson(`${tunnel}/1k`)).status === 200, 60000);
     if (args.serve) {
-      // Keep origin, broker and connector up for profiling by hand; Ctrl-C ends.
+      // Keep origin, broker and connector up for profiling by hand; Ctrl-C or SIGTERM ends (and
+      // stops them: a plain kill of this process would otherwise leave them running).
       process.stdout.write(
         JSON.stringify({ direct, tunnel, brokerPid: broker.child.pid, connectorPid: apps[1].child.pid }) + '\n',
       );
-      await new Promise<void>((resolve) => process.once('SIGINT', resolve));
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
       return;
     }
     // Warm both paths (JIT, keep-alive pools), the bulk path too: the first download through a
