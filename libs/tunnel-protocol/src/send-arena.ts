@@ -8,8 +8,10 @@
  * external memory to reclaim: on downloads through the connector, fresh buffers cost page faults
  * and full collections of about a third of its CPU (DEVELOPMENT.md §6).
  *
- * One pool per arena size and process, shared by all sessions: idle sessions hold no arena, so
- * a broker with thousands of idle tunnels keeps at most `maxFree` arenas per size.
+ * Only batches of at least half an arena are lent; a smaller one is copied out to a buffer of
+ * its own size and the arena reused at once, so messages queued on a slow link pin at most
+ * twice their size. One pool per arena size and process, shared by all sessions: idle sessions
+ * hold no arena, so a broker with thousands of idle tunnels keeps at most `maxFree` per size.
  */
 export class ArenaPool {
   private readonly free: Buffer[] = [];

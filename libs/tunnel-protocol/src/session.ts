@@ -451,7 +451,16 @@ class Session extends EventEmitter implements TunnelSession, StreamHost {
       return;
     }
     this.bytesOut += total;
-    this.transport.send(arena.subarray(0, total), () => this.arenas.give(arena));
+    if (total < this.arenas.size / 2) {
+      // A small batch goes out as a copy of its own size and the arena is reused at once: a
+      // message waiting on a slow link must not pin a whole arena for a few bytes.
+      const message = Buffer.allocUnsafe(total);
+      arena.copy(message, 0, 0, total);
+      this.arenas.give(arena);
+      this.transport.send(message);
+    } else {
+      this.transport.send(arena.subarray(0, total), () => this.arenas.give(arena));
+    }
     if (!this.writesPaused && this.transport.bufferedAmount > this.config.transportHighWaterMark) {
       this.writesPaused = true;
     }
