@@ -559,6 +559,21 @@ function runSessionSuite(factory: PairFactory): void {
 runSessionSuite(memoryPairFactory());
 runSessionSuite(wsPairFactory());
 
+/** `t` with its own `send`; everything else goes to `t` (handlers are registered on `t` itself). */
+function withSend(t: MessageTransport, send: (m: Buffer, onSent?: () => void) => void): MessageTransport {
+  return {
+    get bufferedAmount() {
+      return t.bufferedAmount;
+    },
+    send,
+    close: (code, reason) => t.close(code, reason),
+    terminate: () => t.terminate(),
+    onMessage: (h) => t.onMessage(h),
+    onClose: (h) => t.onClose(h),
+    onDrain: (h) => t.onDrain(h),
+  };
+}
+
 describe('send batches lent to the transport', () => {
   it('are not written to until the transport gives them back, and are reused after', async () => {
     const [a, b] = memoryTransportPair();
@@ -566,29 +581,19 @@ describe('send batches lent to the transport', () => {
     let lent = 0;
     let changed = 0;
     const arenas = new Set<ArrayBufferLike>();
-    const slow: MessageTransport = {
-      get bufferedAmount() {
-        return a.bufferedAmount;
-      },
-      // Every message is held 5 ms, in order (small ones are not lent but must not overtake).
-      send: (m: Buffer, onSent?: () => void) => {
-        if (onSent) {
-          lent++;
-          arenas.add(m.buffer);
-        }
-        const copy = Buffer.from(m);
-        setTimeout(() => {
-          if (onSent && !copy.equals(m)) changed++;
-          a.send(copy);
-          onSent?.();
-        }, 5);
-      },
-      close: (code, reason) => a.close(code, reason),
-      terminate: () => a.terminate(),
-      onMessage: (h) => a.onMessage(h),
-      onClose: (h) => a.onClose(h),
-      onDrain: (h) => a.onDrain(h),
-    };
+    // Every message is held 5 ms, in order (small ones are not lent but must not overtake).
+    const slow = withSend(a, (m, onSent) => {
+      if (onSent) {
+        lent++;
+        arenas.add(m.buffer);
+      }
+      const copy = Buffer.from(m);
+      setTimeout(() => {
+        if (onSent && !copy.equals(m)) changed++;
+        a.send(copy);
+        onSent?.();
+      }, 5);
+    });
     const sender = createSession(slow, 'broker', { config: CONFIG });
     const receiver = createSession(b, 'connector', { config: CONFIG });
     const size = 6 * 1024 * 1024;
@@ -616,21 +621,11 @@ describe('send batches lent to the transport', () => {
     const [a, b] = memoryTransportPair();
     let lent = 0;
     let given = 0;
-    const counting: MessageTransport = {
-      get bufferedAmount() {
-        return a.bufferedAmount;
-      },
-      send: (m: Buffer, onSent?: () => void) => {
-        if (onSent) lent++;
-        else given++;
-        a.send(m, onSent);
-      },
-      close: (code, reason) => a.close(code, reason),
-      terminate: () => a.terminate(),
-      onMessage: (h) => a.onMessage(h),
-      onClose: (h) => a.onClose(h),
-      onDrain: (h) => a.onDrain(h),
-    };
+    const counting = withSend(a, (m, onSent) => {
+      if (onSent) lent++;
+      else given++;
+      a.send(m, onSent);
+    });
     const sender = createSession(counting, 'broker', { config: CONFIG });
     const receiver = createSession(b, 'connector', { config: CONFIG });
     const bodies = new Promise<string[]>((resolve) => {

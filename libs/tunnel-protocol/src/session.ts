@@ -398,7 +398,7 @@ class Session extends EventEmitter implements TunnelSession, StreamHost {
     const len = payload ? payload.length : 0;
     const size = HEADER_SIZE + len;
     const at = this.reserve(size);
-    if (at === -1) return Buffer.alloc(size);
+    if (at === -1) return Buffer.alloc(HEADER_SIZE); // closed: nothing is sent; the caller may patch its flags
     const arena = this.arena as Buffer;
     writeHeader(arena, at, type, flags, streamId, len);
     if (payload && len > 0) payload.copy(arena, at + HEADER_SIZE);

@@ -263,6 +263,7 @@ export class TunnelStreamImpl extends Duplex implements TunnelStream {
     ) {
       return this.write(Buffer.from(chunk));
     }
+    // Not through pump(): it may stop half-way (a flush can pause writes) and keep the chunk.
     const max = this.host.maxFramePayload;
     for (let off = 0; off < len; off += max) {
       this.setLast(this.host.queueData(this.id, chunk.subarray(off, Math.min(len, off + max)), false));

@@ -567,12 +567,7 @@ const EMPTY = Buffer.alloc(0);
  * stream copies into its send batch). No buffer is allocated per read, so downloads leave no
  * garbage and read into memory that stays resident and warm (DEVELOPMENT.md §6).
  */
-const SHARED_READ_BYTES = 256 * 1024;
-let sharedRead: Buffer | undefined;
-function sharedReadBuffer(): Buffer {
-  sharedRead ??= Buffer.allocUnsafeSlow(SHARED_READ_BYTES);
-  return sharedRead;
-}
+const sharedRead = Buffer.allocUnsafeSlow(256 * 1024);
 
 export class LocalHttpClient {
   readonly headersTimeoutMs: number;
@@ -648,7 +643,6 @@ export class LocalHttpClient {
   }
 
   private connect(): Connection {
-    const shared = sharedReadBuffer();
     const socket = this.secure
       ? tls.connect({
           host: this.host,
@@ -660,10 +654,10 @@ export class LocalHttpClient {
           host: this.host,
           port: this.port,
           onread: {
-            buffer: shared,
+            buffer: sharedRead,
             callback: (n: number): boolean => {
               // Reads start after connect, so `conn` below is set by then.
-              conn.onRead(shared.subarray(0, n));
+              conn.onRead(sharedRead.subarray(0, n));
               return true;
             },
           },
