@@ -6,7 +6,8 @@
  * embedded PGlite, no external service) and measures side by side, round after round:
  *  - 1 KiB GET at 1 and 64 concurrent keep-alive connections (wrk, 1 thread): req/s, p50, p99,
  *    direct to the origin and through broker + tunnel + connector;
- *  - one 100 MiB download (curl), direct and through the tunnel (MB/s, 1 MB = 10^6 bytes);
+ *  - one 100 MiB download (curl), direct and through the tunnel (MB/s, 1 MB = 10^6 bytes, and
+ *    the CPU each process spent on it);
  *  - RSS growth of a fresh broker with 1,000 idle connected connectors (KiB per connector), each
  *    reading taken after a full GC of the broker (gc-hook.ts), so it is live memory, not garbage.
  * Ratios are medians of per-round ratios: the machine is shared, compare ratios, not absolutes.
@@ -141,6 +142,14 @@ function wrkWithCpu(
   return { ...r, cpuUsPerRequest };
 }
 
+/** A download, with the CPU each of `pids` spent on it, in ms. */
+function downloadWithCpu(url: string, pids: Record<string, number>): { mbps: number; cpuMs: Record<string, number> } {
+  const before = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuUs(pid)]));
+  const mbps = download(url);
+  const cpuMs = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, (cpuUs(pid) - before[k]) / 1000]));
+  return { mbps, cpuMs };
+}
+
 function startOrigin(): Promise<{ port: number; pid: number; stop(): void }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [path.join(DIST, 'tools/bench/origin-server.js')], {
@@ -273,7 +282,7 @@ async function main(): Promise<void> {
     const rounds: {
       c1: [WrkResult, WrkResult];
       c64: readonly [ReturnType<typeof wrkWithCpu>, ReturnType<typeof wrkWithCpu>];
-      big: [number, number];
+      big: readonly [ReturnType<typeof downloadWithCpu>, ReturnType<typeof downloadWithCpu>];
     }[] = [];
     for (let r = 0; r < args.rounds; r++) {
       const c1: [WrkResult, WrkResult] = [wrk(`${direct}/1k`, 1, seconds), wrk(`${tunnel}/1k`, 1, seconds)];
@@ -286,10 +295,19 @@ async function main(): Promise<void> {
           connector: apps[1].child.pid ?? 0,
         }),
       ] as const;
-      const big: [number, number] = [download(`${direct}/big`), download(`${tunnel}/big`)];
+      // CPU per download too: one 100 MiB download lasts a fraction of a second, so its MB/s
+      // moves with whatever else the host runs at that moment; its CPU per process moves less.
+      const big = [
+        downloadWithCpu(`${direct}/big`, { origin: origin.pid }),
+        downloadWithCpu(`${tunnel}/big`, {
+          origin: origin.pid,
+          broker: broker.child.pid ?? 0,
+          connector: apps[1].child.pid ?? 0,
+        }),
+      ] as const;
       rounds.push({ c1, c64, big });
       process.stdout.write(
-        `round ${r + 1}: c1 ${c1[0].rps.toFixed(0)} vs ${c1[1].rps.toFixed(0)} req/s; c64 ${c64[0].rps.toFixed(0)} vs ${c64[1].rps.toFixed(0)} req/s; 100 MiB ${big[0].toFixed(0)} vs ${big[1].toFixed(0)} MB/s\n`,
+        `round ${r + 1}: c1 ${c1[0].rps.toFixed(0)} vs ${c1[1].rps.toFixed(0)} req/s; c64 ${c64[0].rps.toFixed(0)} vs ${c64[1].rps.toFixed(0)} req/s; 100 MiB ${big[0].mbps.toFixed(0)} vs ${big[1].mbps.toFixed(0)} MB/s\n`,
       );
     }
 
@@ -375,9 +393,17 @@ async function main(): Promise<void> {
         },
       },
       big: {
-        direct_mbps: pick((x) => x.big[0]),
-        tunnel_mbps: pick((x) => x.big[1]),
-        ratio: pick((x) => x.big[1] / x.big[0]),
+        direct_mbps: pick((x) => x.big[0].mbps),
+        tunnel_mbps: pick((x) => x.big[1].mbps),
+        ratio: pick((x) => x.big[1].mbps / x.big[0].mbps),
+        cpu_ms_per_download: {
+          direct: { origin: pick((x) => x.big[0].cpuMs.origin) },
+          tunnel: {
+            origin: pick((x) => x.big[1].cpuMs.origin),
+            broker: pick((x) => x.big[1].cpuMs.broker),
+            connector: pick((x) => x.big[1].cpuMs.connector),
+          },
+        },
       },
       idle: {
         connectors: idleOnline,
@@ -428,6 +454,15 @@ async function main(): Promise<void> {
         '',
       ],
       ['100 MiB MB/s', f(result.big.direct_mbps), f(result.big.tunnel_mbps), f(result.big.ratio, 2), '>= 700 MB/s'],
+      [
+        '100 MiB CPU ms',
+        `origin ${f(result.big.cpu_ms_per_download.direct.origin)}`,
+        (['origin', 'broker', 'connector'] as const)
+          .map((k) => `${k} ${f(result.big.cpu_ms_per_download.tunnel[k])}`)
+          .join(', '),
+        '',
+        '',
+      ],
       [
         `idle broker KiB/connector (${idleOnline})`,
         '',
