@@ -31,75 +31,97 @@ function toBuffer(data: WebSocket.RawData): Buffer {
 /** Messages kept while no handler is set; a well-behaved peer sends one (HELLO or AUTH). */
 const MAX_EARLY_MESSAGES = 16;
 
-export function wsTransport(ws: WebSocket): MessageTransport {
-  let onMessage: ((m: Buffer) => void) | undefined;
-  const early: Buffer[] = [];
-  let onClose: ((code: number, reason: string) => void) | undefined;
-  let onDrain: (() => void) | undefined;
-  let socket: Socket | undefined;
+/**
+ * A class rather than an object literal: V8 keeps an object literal with a getter in dictionary
+ * mode (about 470 bytes of property dictionary, plus a closure per method), and a broker holds
+ * one transport per connected connector.
+ */
+class WsTransport implements MessageTransport {
+  private messageHandler: ((m: Buffer) => void) | undefined;
+  private readonly early: Buffer[] = [];
+  private closeHandler: ((code: number, reason: string) => void) | undefined;
+  private drainHandler: (() => void) | undefined;
+  private socket: Socket | undefined;
 
-  const attach = (): void => {
-    socket = (ws as unknown as { _socket?: Socket })._socket;
+  constructor(private readonly ws: WebSocket) {
+    if (ws.readyState === WebSocket.OPEN) this.attach();
+    else ws.once('open', () => this.attach());
+    ws.on('message', (data, isBinary) => this.received(data, isBinary));
+    ws.on('close', (code: number, reason: Buffer) => this.closeHandler?.(code, reason.toString('utf8')));
+    ws.on('error', () => undefined);
+  }
+
+  private attach(): void {
+    const socket = (this.ws as unknown as { _socket?: Socket })._socket;
     if (!socket) return;
+    this.socket = socket;
     socket.setNoDelay(true);
-    socket.on('drain', () => onDrain?.());
-  };
-  if (ws.readyState === WebSocket.OPEN) attach();
-  else ws.once('open', attach);
+    socket.on('drain', () => this.drainHandler?.());
+  }
 
-  ws.on('message', (data, isBinary) => {
+  private received(data: WebSocket.RawData, isBinary: boolean): void {
+    const ws = this.ws;
     if (!isBinary) {
       if (ws.readyState === WebSocket.OPEN) ws.close(wireCloseCode(TunnelErrorCode.PROTOCOL), TunnelErrorCode.PROTOCOL);
       return;
     }
     const message = toBuffer(data);
-    if (onMessage) onMessage(message);
+    if (this.messageHandler) this.messageHandler(message);
     // No handler yet (the caller wraps the socket after 'open', but HELLO can arrive in the same
     // read as the 101): keep it for the handler instead of losing it. Bounded by the handshake.
-    else if (early.length < MAX_EARLY_MESSAGES) early.push(message);
+    else if (this.early.length < MAX_EARLY_MESSAGES) this.early.push(message);
     else ws.terminate();
-  });
-  ws.on('close', (code: number, reason: Buffer) => onClose?.(code, reason.toString('utf8')));
-  ws.on('error', () => undefined);
+  }
 
-  return {
-    get bufferedAmount(): number {
-      return ws.bufferedAmount;
-    },
-    get remoteAddress(): string | undefined {
-      return socket?.remoteAddress;
-    },
-    send(message: Buffer, onSent?: () => void): void {
-      if (ws.readyState !== WebSocket.OPEN) {
-        onSent?.();
-        return;
-      }
-      // ws calls back once the bytes were written to the socket, or failed to be.
-      if (onSent) ws.send(message, () => onSent());
-      else ws.send(message);
-    },
-    close(code: number, reason: string): void {
-      if (ws.readyState === WebSocket.CLOSING || ws.readyState === WebSocket.CLOSED) return;
-      const r = Buffer.from(reason, 'utf8');
-      const text = r.length > 123 ? r.subarray(0, 123).toString('utf8') : reason;
-      try {
-        ws.close(isSendableCloseCode(code) ? code : 1011, text);
-      } catch {
-        ws.terminate();
-      }
-    },
-    terminate(): void {
+  get bufferedAmount(): number {
+    return this.ws.bufferedAmount;
+  }
+
+  get remoteAddress(): string | undefined {
+    return this.socket?.remoteAddress;
+  }
+
+  send(message: Buffer, onSent?: () => void): void {
+    const ws = this.ws;
+    if (ws.readyState !== WebSocket.OPEN) {
+      onSent?.();
+      return;
+    }
+    // ws calls back once the bytes were written to the socket, or failed to be.
+    if (onSent) ws.send(message, () => onSent());
+    else ws.send(message);
+  }
+
+  close(code: number, reason: string): void {
+    const ws = this.ws;
+    if (ws.readyState === WebSocket.CLOSING || ws.readyState === WebSocket.CLOSED) return;
+    const r = Buffer.from(reason, 'utf8');
+    const text = r.length > 123 ? r.subarray(0, 123).toString('utf8') : reason;
+    try {
+      ws.close(isSendableCloseCode(code) ? code : 1011, text);
+    } catch {
       ws.terminate();
-    },
-    onMessage(handler): void {
-      onMessage = handler;
-      while (early.length > 0 && onMessage === handler) handler(early.shift() as Buffer);
-    },
-    onClose(handler): void {
-      onClose = handler;
-    },
-    onDrain(handler): void {
-      onDrain = handler;
-    },
-  };
+    }
+  }
+
+  terminate(): void {
+    this.ws.terminate();
+  }
+
+  onMessage(handler: (message: Buffer) => void): void {
+    this.messageHandler = handler;
+    while (this.early.length > 0 && this.messageHandler === handler) handler(this.early.shift() as Buffer);
+  }
+
+  onClose(handler: (code: number, reason: string) => void): void {
+    this.closeHandler = handler;
+  }
+
+  onDrain(handler: () => void): void {
+    this.drainHandler = handler;
+  }
+}
+
+export function wsTransport(ws: WebSocket): MessageTransport {
+  return new WsTransport(ws);
 }
