@@ -21,7 +21,8 @@
  * 4–5 full collections per 100 MiB download, 400–600 ms of CPU instead of 100–160 ms
  * (`--trace-gc --trace-incremental-marking`: "Start (allocation limit): 36MB / 45MB / 9MB").
  * Small requests measured the same with and without it. The cost is memory: up to twice the
- * live old generation between collections.
+ * live old generation between collections (after load and three downloads, 187 MB of RSS
+ * against 171 MB; about 1 KiB more per idle connector).
  */
 import { setFlagsFromString } from 'node:v8';
 
