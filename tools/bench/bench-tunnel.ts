@@ -127,6 +127,16 @@ function cpuUs(pid: number): number {
 }
 const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
 
+/** Runs `run`, and the CPU time each of `pids` spent meanwhile, in µs. */
+function withCpu<T>(pids: Record<string, number>, run: () => T): { result: T; cpu: Record<string, number> } {
+  const before = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuUs(pid)]));
+  const result = run();
+  return { result, cpu: Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuUs(pid) - before[k]])) };
+}
+
+const scaled = (cpu: Record<string, number>, by: number): Record<string, number> =>
+  Object.fromEntries(Object.entries(cpu).map(([k, us]) => [k, us / by]));
+
 /** A wrk run, with the CPU each of `pids` spent on it, in µs per request. */
 function wrkWithCpu(
   url: string,
@@ -134,20 +144,14 @@ function wrkWithCpu(
   seconds: number,
   pids: Record<string, number>,
 ): WrkResult & { cpuUsPerRequest: Record<string, number> } {
-  const before = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuUs(pid)]));
-  const r = wrk(url, connections, seconds);
-  const cpuUsPerRequest = Object.fromEntries(
-    Object.entries(pids).map(([k, pid]) => [k, (cpuUs(pid) - before[k]) / r.requests]),
-  );
-  return { ...r, cpuUsPerRequest };
+  const { result, cpu } = withCpu(pids, () => wrk(url, connections, seconds));
+  return { ...result, cpuUsPerRequest: scaled(cpu, result.requests) };
 }
 
 /** A download, with the CPU each of `pids` spent on it, in ms. */
 function downloadWithCpu(url: string, pids: Record<string, number>): { mbps: number; cpuMs: Record<string, number> } {
-  const before = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuUs(pid)]));
-  const mbps = download(url);
-  const cpuMs = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, (cpuUs(pid) - before[k]) / 1000]));
-  return { mbps, cpuMs };
+  const { result, cpu } = withCpu(pids, () => download(url));
+  return { mbps: result, cpuMs: scaled(cpu, 1000) };
 }
 
 function startOrigin(): Promise<{ port: number; pid: number; stop(): void }> {
