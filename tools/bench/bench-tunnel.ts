@@ -360,6 +360,15 @@ async function main(): Promise<void> {
     await idleProc?.stop();
 
     const pick = (f: (x: (typeof rounds)[number]) => number) => median(rounds.map(f));
+    /** Median CPU per process: the origin alone on the direct path, all three through the tunnel. */
+    const pickCpu = (f: (x: (typeof rounds)[number]) => readonly [Record<string, number>, Record<string, number>]) => ({
+      direct: { origin: pick((x) => f(x)[0].origin) },
+      tunnel: {
+        origin: pick((x) => f(x)[1].origin),
+        broker: pick((x) => f(x)[1].broker),
+        connector: pick((x) => f(x)[1].connector),
+      },
+    });
     const result = {
       small_c1: {
         direct: {
@@ -387,27 +396,13 @@ async function main(): Promise<void> {
           p99_ms: pick((x) => x.c64[1].p99_ms),
         },
         ratio: pick((x) => x.c64[1].rps / x.c64[0].rps),
-        cpu_us_per_request: {
-          direct: { origin: pick((x) => x.c64[0].cpuUsPerRequest.origin) },
-          tunnel: {
-            origin: pick((x) => x.c64[1].cpuUsPerRequest.origin),
-            broker: pick((x) => x.c64[1].cpuUsPerRequest.broker),
-            connector: pick((x) => x.c64[1].cpuUsPerRequest.connector),
-          },
-        },
+        cpu_us_per_request: pickCpu((x) => [x.c64[0].cpuUsPerRequest, x.c64[1].cpuUsPerRequest]),
       },
       big: {
         direct_mbps: pick((x) => x.big[0].mbps),
         tunnel_mbps: pick((x) => x.big[1].mbps),
         ratio: pick((x) => x.big[1].mbps / x.big[0].mbps),
-        cpu_ms_per_download: {
-          direct: { origin: pick((x) => x.big[0].cpuMs.origin) },
-          tunnel: {
-            origin: pick((x) => x.big[1].cpuMs.origin),
-            broker: pick((x) => x.big[1].cpuMs.broker),
-            connector: pick((x) => x.big[1].cpuMs.connector),
-          },
-        },
+        cpu_ms_per_download: pickCpu((x) => [x.big[0].cpuMs, x.big[1].cpuMs]),
       },
       idle: {
         connectors: idleOnline,
@@ -422,6 +417,13 @@ async function main(): Promise<void> {
     };
 
     const f = (n: number, d = 0) => n.toFixed(d);
+    const cpuRow = (label: string, cpu: ReturnType<typeof pickCpu>): string[] => [
+      label,
+      `origin ${f(cpu.direct.origin)}`,
+      (['origin', 'broker', 'connector'] as const).map((k) => `${k} ${f(cpu.tunnel[k])}`).join(', '),
+      '',
+      '',
+    ];
     const rows = [
       ['measure', 'direct', 'tunnel', 'tunnel/direct', 'target'],
       [
@@ -448,25 +450,9 @@ async function main(): Promise<void> {
       ],
       ['1 KiB c=64 p50 ms', f(result.small_c64.direct.p50_ms, 2), f(result.small_c64.tunnel.p50_ms, 2), '', ''],
       ['1 KiB c=64 p99 ms', f(result.small_c64.direct.p99_ms, 2), f(result.small_c64.tunnel.p99_ms, 2), '', ''],
-      [
-        '1 KiB c=64 CPU µs/req',
-        `origin ${f(result.small_c64.cpu_us_per_request.direct.origin)}`,
-        (['origin', 'broker', 'connector'] as const)
-          .map((k) => `${k} ${f(result.small_c64.cpu_us_per_request.tunnel[k])}`)
-          .join(', '),
-        '',
-        '',
-      ],
+      cpuRow('1 KiB c=64 CPU µs/req', result.small_c64.cpu_us_per_request),
       ['100 MiB MB/s', f(result.big.direct_mbps), f(result.big.tunnel_mbps), f(result.big.ratio, 2), '>= 700 MB/s'],
-      [
-        '100 MiB CPU ms',
-        `origin ${f(result.big.cpu_ms_per_download.direct.origin)}`,
-        (['origin', 'broker', 'connector'] as const)
-          .map((k) => `${k} ${f(result.big.cpu_ms_per_download.tunnel[k])}`)
-          .join(', '),
-        '',
-        '',
-      ],
+      cpuRow('100 MiB CPU ms', result.big.cpu_ms_per_download),
       [
         `idle broker KiB/connector (${idleOnline})`,
         '',
