@@ -129,14 +129,17 @@ describe('helm/lanbridge-broker', () => {
     expect(unused).toEqual([]);
   });
 
-  it('ships defaults that keep rolling updates lossless', () => {
+  it('ships defaults that finish every request in flight during a rolling update', () => {
     const v = values as {
       replicaCount: number;
-      updateStrategy: { maxUnavailable: number };
+      updateStrategy: { maxSurge: number; maxUnavailable: number };
       broker: { drainTimeoutMs: number };
       shutdown: { preStopSleepSeconds: number; terminationGracePeriodSeconds: number };
     };
-    expect(v.replicaCount).toBe(2);
+    // One pod until the tunnel directory routes between pods (README, "Multiple replicas"); a
+    // surge pod keeps the rollout of that one pod lossless for requests in flight.
+    expect(v.replicaCount).toBe(1);
+    expect(v.updateStrategy.maxSurge).toBeGreaterThanOrEqual(1);
     expect(v.updateStrategy.maxUnavailable).toBe(0);
     expect(v.shutdown.terminationGracePeriodSeconds).toBeGreaterThanOrEqual(
       v.shutdown.preStopSleepSeconds + Math.ceil(v.broker.drainTimeoutMs / 1000) + 5,
