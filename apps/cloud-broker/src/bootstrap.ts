@@ -1,11 +1,12 @@
 import 'reflect-metadata';
 import { createServer, type IncomingMessage, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Redis } from 'ioredis';
 import { ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter, type NestExpressApplication } from '@nestjs/platform-express';
 import { createLogger, type Logger } from '@lanbridge/logging';
-import { resolveTunnelConfig, type TunnelConfig } from '@lanbridge/tunnel-protocol';
+import { resolveTunnelConfig, type TunnelConfig, TunnelError, TunnelErrorCode } from '@lanbridge/tunnel-protocol';
 import { AccountsErrorFilter } from './accounts/accounts-error';
 import { AppModule, type BrokerLifecycle } from './app.module';
 import { installBodyParsers, installOpenApi } from './accounts/http-setup';
@@ -31,6 +32,7 @@ import { applyCors } from './http/cors';
 import { RateLimitService } from './rate-limit/rate-limit.service';
 import { SiteTrustService } from './site-trust/site-trust.service';
 import type { TunnelDirectory } from './tunnel/tunnel-registry';
+import { TunnelPresence } from './tunnel/tunnel-presence';
 import { TunnelServer } from './tunnel/tunnel.server';
 
 export interface StartBrokerOptions {
@@ -40,6 +42,8 @@ export interface StartBrokerOptions {
   readonly tunnel?: Partial<TunnelConfig>;
   /** Drain and stop on SIGINT/SIGTERM (Nest shutdown hooks). For the real process only. */
   readonly shutdownHooks?: boolean;
+  /** Timers of the tunnel directory between nodes (tests shrink them). */
+  readonly presence?: { readonly ttlMs?: number; readonly lookupCacheMs?: number };
 }
 
 export interface RunningBroker {
@@ -110,6 +114,38 @@ export async function startBroker(
     metrics,
     logger,
   });
+  // Several nodes: each claims in Redis the organisations whose tunnels it holds, and forwards
+  // a request for a site whose tunnel is elsewhere to the node that has it.
+  const cluster = config.cluster;
+  const presence =
+    cluster &&
+    new TunnelPresence(new Redis(cluster.redisUrl, { maxRetriesPerRequest: 2 }), {
+      selfUrl: cluster.nodeUrl,
+      logger,
+      ...opts.presence,
+    });
+  if (presence) {
+    registry.onAdded((entry) => {
+      presence.claim(entry.orgId);
+      presence.announce(entry.connectorId, entry.sessionId);
+    });
+    registry.onRemoved((entry) => {
+      if (registry.forOrg(entry.orgId).length === 0) presence.release(entry.orgId);
+    });
+    // Newest session wins across nodes: a connector that reconnected to another node leaves
+    // its session here at once rather than at the dead-peer timeout.
+    presence
+      .onAnnounced((connectorId, sessionId) => {
+        const entry = registry.get(connectorId);
+        if (entry && entry.sessionId !== sessionId) {
+          entry.session.close(
+            new TunnelError(TunnelErrorCode.REPLACED, `replaced by session ${sessionId} on another node`),
+          );
+        }
+      })
+      .catch((err: unknown) => log.warn({ err }, 'not subscribed to sessions of other nodes'));
+    presence.start();
+  }
   const ingress = new IngressHandler({
     registry,
     orgs: orgCache,
@@ -117,6 +153,12 @@ export async function startBroker(
     logger,
     publicProto: config.publicProto,
     headTimeoutMs: config.ingressTimeoutMs,
+    peers: presence &&
+      cluster && {
+        find: (orgId) => presence.find(orgId),
+        forget: (orgId) => presence.forget(orgId),
+        secret: cluster.peerSecret,
+      },
   });
 
   const drainState = { draining: false };
@@ -146,6 +188,8 @@ export async function startBroker(
       drainState.draining = true;
       const started = Date.now();
       log.info({ inFlight: ingress.inFlightCount, tunnels: registry.size }, 'draining');
+      // Other nodes stop forwarding here first (failures are logged; claims lapse on their own).
+      void presence?.withdrawAll();
       ingress.drain();
       tunnel.drain();
       if (server.listening) server.close();
@@ -166,6 +210,7 @@ export async function startBroker(
       if (released) return;
       released = true;
       await tunnel.settled();
+      await presence?.close();
       await dataSource.destroy();
     },
   };
@@ -201,13 +246,17 @@ export async function startBroker(
       });
     });
   } catch (err) {
+    await presence?.close();
     await dataSource.destroy();
     throw err;
   }
 
   const port = (server.address() as AddressInfo).port;
   const url = baseUrl(config.host, port);
-  log.info({ url, node: config.nodeId, database: config.database.kind }, 'broker listening');
+  log.info(
+    { url, node: config.nodeId, database: config.database.kind, nodeUrl: cluster?.nodeUrl },
+    cluster ? 'broker listening (cluster node)' : 'broker listening',
+  );
 
   let closing: Promise<void> | undefined;
   return {

@@ -55,6 +55,9 @@ SIGKILL terminationGracePeriodSeconds after it starts the preStop hook, and the 
 preStopSleepSeconds + DRAIN_TIMEOUT_MS (+ a few seconds to close) within that.
 */}}
 {{- define "lanbridge-broker.checkShutdown" -}}
+{{- if and .Values.cluster.enabled (not .Values.redis.existingSecret) }}
+{{- fail "cluster.enabled needs redis.existingSecret: the tunnel directory lives in Redis" }}
+{{- end }}
 {{- $drainSeconds := div (add (int .Values.broker.drainTimeoutMs) 999) 1000 }}
 {{- $needed := add (int .Values.shutdown.preStopSleepSeconds) $drainSeconds 5 }}
 {{- if lt (int .Values.shutdown.terminationGracePeriodSeconds) (int $needed) }}

@@ -25,4 +25,16 @@ describe('createLogger', () => {
     expect(out).not.toMatch(/hunter2|tok-123|Bearer x|"pk"/);
     expect(out).toContain('[redacted]');
   });
+
+  it('never writes the broker cluster peer secret', () => {
+    const { lines, stream } = capture();
+    const log = createLogger('t', {}, stream);
+    log.info(
+      { headers: { 'x-lanbridge-peer': 'peer-secret-1' }, config: { peerSecret: 'peer-secret-2' } },
+      'forwarded',
+    );
+    const out = lines.join('');
+    expect(out).toContain('forwarded');
+    expect(out).not.toMatch(/peer-secret-1|peer-secret-2/);
+  });
 });

@@ -37,6 +37,11 @@ export const REDACT_PATHS: readonly string[] = [
   'headers["set-cookie"]',
   'req.headers.authorization',
   'req.headers.cookie',
+  // The broker cluster's peer secret (apps/cloud-broker/src/ingress/peer-forward.ts).
+  'headers["x-lanbridge-peer"]',
+  'req.headers["x-lanbridge-peer"]',
+  'peerSecret',
+  '*.peerSecret',
   'res.headers["set-cookie"]',
   'idNumber',
   '*.idNumber',

@@ -21,8 +21,19 @@ const spec = {
   DATABASE_SCHEMA: env.string({ description: 'PostgreSQL schema for the broker tables', default: 'public' }),
   BROKER_DATA_DIR: env.string({ description: 'directory of the embedded PGlite database', default: '.data/broker' }),
   REDIS_URL: env.optionalUrl({
-    description: 'Redis URL (reserved for the cluster directory)',
+    description: 'Redis URL: shared rate limits, push queues and (with BROKER_NODE_URL) the tunnel directory',
     protocols: ['redis', 'rediss'],
+    secret: true,
+  }),
+  BROKER_NODE_URL: env.optionalUrl({
+    description:
+      'URL other broker nodes use to reach this one (e.g. http://10.1.2.3:8080); with REDIS_URL and BROKER_PEER_SECRET, a request for a site whose tunnel is on another node is forwarded there',
+    protocols: ['http', 'https'],
+  }),
+  BROKER_PEER_SECRET: env.optionalString({
+    description:
+      'secret shared by the broker nodes of one cluster (at least 32 characters); proves a forwarded request',
+    secret: true,
   }),
   NODE_ID: env.optionalString({ description: 'broker node id for logs and HA; default hostname-pid' }),
   LOG_LEVEL: env.oneOf({ description: 'pino log level', default: 'info', values: LOG_LEVELS }),
@@ -141,6 +152,11 @@ export interface BrokerConfig {
     | { readonly kind: 'postgres'; readonly url: string; readonly schema: string }
     | { readonly kind: 'pglite'; readonly dataDir: string; readonly schema: string };
   readonly redisUrl: string | undefined;
+  /**
+   * Several broker nodes behind one address: where this node's peers reach it, and the secret
+   * that proves a forwarded request. Set with BROKER_NODE_URL, BROKER_PEER_SECRET and REDIS_URL.
+   */
+  readonly cluster: { readonly redisUrl: string; readonly nodeUrl: string; readonly peerSecret: string } | undefined;
   readonly nodeId: string;
   readonly logLevel: (typeof LOG_LEVELS)[number];
   readonly ingressTimeoutMs: number;
@@ -313,6 +329,14 @@ export function loadBrokerConfig(source: Readonly<Record<string, string | undefi
   }
   const cors = parseCorsOrigins(c.CORS_ORIGINS);
   if ('error' in cors) problems.push(`CORS_ORIGINS ${cors.error}`);
+  if ((c.BROKER_NODE_URL === undefined) !== (c.BROKER_PEER_SECRET === undefined)) {
+    problems.push('BROKER_NODE_URL and BROKER_PEER_SECRET are set together (or neither)');
+  } else if (c.BROKER_NODE_URL !== undefined && c.REDIS_URL === undefined) {
+    problems.push('BROKER_NODE_URL needs REDIS_URL (the tunnel directory lives in Redis)');
+  }
+  if (c.BROKER_PEER_SECRET !== undefined && c.BROKER_PEER_SECRET.length < 32) {
+    problems.push('BROKER_PEER_SECRET must be at least 32 characters');
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     host: c.BROKER_HOST,
@@ -323,6 +347,10 @@ export function loadBrokerConfig(source: Readonly<Record<string, string | undefi
       ? { kind: 'postgres', url: c.DATABASE_URL, schema }
       : { kind: 'pglite', dataDir: c.BROKER_DATA_DIR, schema },
     redisUrl: c.REDIS_URL,
+    cluster:
+      c.BROKER_NODE_URL !== undefined && c.BROKER_PEER_SECRET !== undefined && c.REDIS_URL !== undefined
+        ? { redisUrl: c.REDIS_URL, nodeUrl: c.BROKER_NODE_URL.replace(/\/+$/, ''), peerSecret: c.BROKER_PEER_SECRET }
+        : undefined,
     nodeId: c.NODE_ID ?? `${hostname()}-${process.pid}`,
     logLevel: c.LOG_LEVEL,
     ingressTimeoutMs: c.INGRESS_TIMEOUT_MS,

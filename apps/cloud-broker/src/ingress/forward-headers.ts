@@ -4,7 +4,7 @@
  * every header the Connection header names; X-Forwarded-* and Via are added.
  */
 
-const HOP_BY_HOP = new Set([
+export const HOP_BY_HOP: ReadonlySet<string> = new Set([
   'connection',
   'keep-alive',
   'proxy-connection',
@@ -15,13 +15,22 @@ const HOP_BY_HOP = new Set([
   'upgrade',
 ]);
 
-/** Client-sent values of these cannot be trusted; the broker sets them. */
-const SET_BY_BROKER = new Set(['x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-prefix']);
+/**
+ * Client-sent values of these cannot be trusted; the broker sets them. The two X-Lanbridge-Peer
+ * headers pass only between broker nodes (peer-forward.ts) and never reach a site.
+ */
+const SET_BY_BROKER = new Set([
+  'x-forwarded-proto',
+  'x-forwarded-host',
+  'x-forwarded-prefix',
+  'x-lanbridge-peer',
+  'x-lanbridge-peer-client',
+]);
 
 export const VIA = '1.1 lanbridge';
 
 /** Lower-cased header names listed in Connection headers, or undefined when there are none. */
-function connectionTokens(raw: readonly string[]): Set<string> | undefined {
+export function connectionTokens(raw: readonly string[]): Set<string> | undefined {
   let out: Set<string> | undefined;
   for (let i = 0; i < raw.length; i += 2) {
     if (raw[i].length !== 10 || raw[i].toLowerCase() !== 'connection') continue;

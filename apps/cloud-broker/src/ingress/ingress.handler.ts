@@ -1,5 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { type IncomingMessage, ServerResponse, STATUS_CODES, validateHeaderName, validateHeaderValue } from 'node:http';
+import {
+  type ClientRequest,
+  type IncomingMessage,
+  request as httpRequest,
+  ServerResponse,
+  STATUS_CODES,
+  validateHeaderName,
+  validateHeaderValue,
+} from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Logger } from '@lanbridge/logging';
@@ -22,6 +31,7 @@ import {
   responseHeadersForClient,
 } from './forward-headers';
 import type { IngressOrg, OrgSlugCache } from './org-slug.cache';
+import { peerAgents, type PeerMark, peerRequestHeaders, type PeerRouting, readPeerMark } from './peer-forward';
 import { checkSiteSession, clientIpOf, type SessionRefusal, type SiteSessionGate } from './site-session.gate';
 import { isRefusal, tunnelCodeOf, tunnelFailure } from './tunnel-error-response';
 
@@ -108,6 +118,8 @@ export class IngressHandler {
       readonly logger: Logger;
       readonly publicProto: string;
       readonly headTimeoutMs: number;
+      /** Other broker nodes of the cluster; undefined on a single node. */
+      readonly peers?: PeerRouting;
     },
   ) {
     this.log = deps.logger.child({ component: 'ingress' });
@@ -167,6 +179,12 @@ export class IngressHandler {
       this.reject(res, BrokerErrorCode.BROKER_DRAINING, 'broker is shutting down, retry', ['Connection', 'close']);
       return;
     }
+    const peer = readPeerMark(req.rawHeaders, this.deps.peers?.secret);
+    if (peer === 'refused') {
+      this.refusePeer(req);
+      this.reject(res, BrokerErrorCode.BROKER_PEER_REFUSED, 'the broker-peer headers are not valid here');
+      return;
+    }
     const target = parseIngressUrl(req.url ?? '/');
     if (!target) {
       this.reject(res, BrokerErrorCode.ORG_NOT_FOUND, 'no such organization');
@@ -174,11 +192,11 @@ export class IngressHandler {
     }
     const org = this.deps.orgs.get(target.orgSlug);
     if (org !== undefined) {
-      this.route(req, res, target, org);
+      this.route(req, res, target, org, peer);
       return;
     }
     this.deps.orgs.load(target.orgSlug).then(
-      (loaded) => this.route(req, res, target, loaded),
+      (loaded) => this.route(req, res, target, loaded, peer),
       (err: unknown) => {
         const requestId = randomUUID();
         this.log.error({ err, requestId, orgSlug: target.orgSlug }, 'organization lookup failed');
@@ -187,13 +205,20 @@ export class IngressHandler {
     );
   }
 
-  private route(req: IncomingMessage, res: ServerResponse, target: IngressTarget, org: IngressOrg | null): void {
+  private route(
+    req: IncomingMessage,
+    res: ServerResponse,
+    target: IngressTarget,
+    org: IngressOrg | null,
+    peer: PeerMark | undefined,
+  ): void {
     if (org === null) {
       this.reject(res, BrokerErrorCode.ORG_NOT_FOUND, `no organization "${target.orgSlug}"`);
       return;
     }
-    if (org.policy === 'open') this.routeAdmitted(req, res, target, org.id);
-    else this.admit(req, res, org.id, target.path, () => this.routeAdmitted(req, res, target, org.id));
+    // A peer node forwards only what its own session check admitted.
+    if (org.policy === 'open' || peer) this.routeAdmitted(req, res, target, org.id, peer);
+    else this.admit(req, res, org.id, target.path, () => this.routeAdmitted(req, res, target, org.id, undefined));
   }
 
   /**
@@ -227,17 +252,24 @@ export class IngressHandler {
     );
   }
 
-  private routeAdmitted(req: IncomingMessage, res: ServerResponse, target: IngressTarget, orgId: string): void {
+  private routeAdmitted(
+    req: IncomingMessage,
+    res: ServerResponse,
+    target: IngressTarget,
+    orgId: string,
+    peer: PeerMark | undefined,
+  ): void {
     const session = this.deps.registry.pick(orgId);
     if (!session) {
-      this.reject(res, BrokerErrorCode.CONNECTOR_OFFLINE, 'no connector of this organization is online');
+      if (this.deps.peers && !peer) this.routeToPeer(req, res, orgId, this.deps.peers);
+      else this.reject(res, BrokerErrorCode.CONNECTOR_OFFLINE, 'no connector of this organization is online');
       return;
     }
     const head: RequestHead = {
       method: req.method ?? 'GET',
       path: target.path,
       headers: requestHeadersForTunnel(req.rawHeaders, {
-        clientIp: req.socket.remoteAddress,
+        clientIp: peer ? peer.clientIp : req.socket.remoteAddress,
         proto: this.deps.publicProto,
         prefix: target.prefix,
         upgrade: false,
@@ -353,6 +385,12 @@ export class IngressHandler {
       this.rejectSocket(socket, BrokerErrorCode.BROKER_DRAINING, 'broker is shutting down, retry');
       return;
     }
+    const peer = readPeerMark(req.rawHeaders, this.deps.peers?.secret);
+    if (peer === 'refused') {
+      this.refusePeer(req);
+      this.rejectSocket(socket, BrokerErrorCode.BROKER_PEER_REFUSED, 'the broker-peer headers are not valid here');
+      return;
+    }
     const target = parseIngressUrl(req.url ?? '/');
     if (!target) {
       this.rejectSocket(socket, BrokerErrorCode.ORG_NOT_FOUND, 'no such organization');
@@ -361,7 +399,9 @@ export class IngressHandler {
     const admitted = (orgId: string): void => {
       const session = this.deps.registry.pick(orgId);
       if (!session) {
-        this.rejectSocket(socket, BrokerErrorCode.CONNECTOR_OFFLINE, 'no connector of this organization is online');
+        if (this.deps.peers && !peer) this.upgradeToPeer(req, socket, upgradeHead, orgId, this.deps.peers);
+        else
+          this.rejectSocket(socket, BrokerErrorCode.CONNECTOR_OFFLINE, 'no connector of this organization is online');
         return;
       }
       const head: RequestHead = {
@@ -369,7 +409,7 @@ export class IngressHandler {
         path: target.path,
         upgrade: true,
         headers: requestHeadersForTunnel(req.rawHeaders, {
-          clientIp: req.socket.remoteAddress,
+          clientIp: peer ? peer.clientIp : req.socket.remoteAddress,
           proto: this.deps.publicProto,
           prefix: target.prefix,
           upgrade: true,
@@ -382,7 +422,7 @@ export class IngressHandler {
         this.rejectSocket(socket, BrokerErrorCode.ORG_NOT_FOUND, `no organization "${target.orgSlug}"`);
         return;
       }
-      if (org.policy === 'open') {
+      if (org.policy === 'open' || peer) {
         admitted(org.id);
         return;
       }
@@ -488,6 +528,151 @@ export class IngressHandler {
     untouched: boolean,
   ): TunnelSession | undefined {
     return !retried && untouched && isRefusal(code) ? this.deps.registry.pick(orgId, refusedBy) : undefined;
+  }
+
+  // ---- other broker nodes ------------------------------------------------------------------
+
+  private refusePeer(req: IncomingMessage): void {
+    this.log.warn(
+      // Metadata only: never a header value or the query (it may carry a token).
+      { clientIp: req.socket.remoteAddress, method: req.method, path: (req.url ?? '/').split('?')[0].slice(0, 200) },
+      'ingress request with invalid broker-peer headers refused',
+    );
+  }
+
+  /**
+   * No tunnel of the organisation here: forwards the request to a node that holds one. Answers
+   * the client itself when there is none (503 CONNECTOR_OFFLINE), when the node does not answer
+   * (502 BROKER_PEER_UNREACHABLE) or not in time (504 INGRESS_TIMEOUT); `wire` relays the
+   * node's answer, after taking it with `answer()` (false: the timeout or an error took it).
+   */
+  private toPeer(
+    req: IncomingMessage,
+    client: ServerResponse | Duplex,
+    orgId: string,
+    peers: PeerRouting,
+    upgrade: boolean,
+    wire: (preq: ClientRequest, answer: () => boolean) => void,
+  ): void {
+    const refuse = (code: BrokerErrorCode, message: string, requestId?: string): void => {
+      if (client instanceof ServerResponse) this.reject(client, code, message, undefined, requestId);
+      else this.rejectSocket(client, code, message, requestId);
+    };
+    void peers.find(orgId).then((node) => {
+      if (client.destroyed) return;
+      if (node === undefined) {
+        refuse(BrokerErrorCode.CONNECTOR_OFFLINE, 'no connector of this organization is online');
+        return;
+      }
+      const url = new URL(req.url ?? '/', node);
+      const https = url.protocol === 'https:';
+      const preq = (https ? httpsRequest : httpRequest)(url, {
+        method: req.method,
+        headers: peerRequestHeaders(req.rawHeaders, {
+          secret: peers.secret,
+          clientIp: req.socket.remoteAddress,
+          upgrade,
+          host: url.host,
+        }),
+        // An upgraded connection is the client's alone; plain requests reuse connections.
+        agent: upgrade ? false : https ? peerAgents.https : peerAgents.http,
+      });
+      let answered = false;
+      const timer = setTimeout(() => {
+        if (answered) return;
+        answered = true;
+        preq.destroy();
+        refuse(BrokerErrorCode.INGRESS_TIMEOUT, 'the application did not answer in time');
+      }, this.deps.headTimeoutMs);
+      const answer = (): boolean => {
+        if (answered) return false;
+        answered = true;
+        clearTimeout(timer);
+        return true;
+      };
+      preq.on('error', (err) => {
+        if (!answer()) {
+          client.destroy();
+          return;
+        }
+        peers.forget(orgId);
+        const requestId = randomUUID();
+        this.log.warn({ err, requestId, orgId, node, upgrade }, 'broker peer did not answer');
+        refuse(BrokerErrorCode.BROKER_PEER_UNREACHABLE, 'the broker node of this site did not answer', requestId);
+      });
+      client.once('close', () => {
+        clearTimeout(timer);
+        if (!client.writableFinished) preq.destroy();
+      });
+      wire(preq, answer);
+    });
+  }
+
+  private routeToPeer(req: IncomingMessage, res: ServerResponse, orgId: string, peers: PeerRouting): void {
+    this.toPeer(req, res, orgId, peers, false, (preq, answer) => {
+      preq.on('response', (pres) => {
+        if (!answer()) {
+          pres.destroy();
+          return;
+        }
+        let headers = responseHeadersForClient(pres.rawHeaders, false);
+        // This node applied the cluster's CORS policy already; the peer's copy would repeat it.
+        if (res.hasHeader('access-control-allow-origin')) headers = withoutSiteCorsHeaders(headers);
+        if (this.draining) headers.push('Connection', 'close');
+        const status = pres.statusCode ?? 502;
+        res.writeHead(status, pres.statusMessage, headers);
+        this.deps.metrics.countIngress(status);
+        pres.on('error', () => res.destroy());
+        pres.pipe(res);
+      });
+      if (req.readableEnded || hasNoBody(req)) {
+        preq.end();
+        req.resume();
+      } else {
+        req.pipe(preq);
+      }
+    });
+  }
+
+  private upgradeToPeer(
+    req: IncomingMessage,
+    socket: Duplex,
+    upgradeHead: Buffer,
+    orgId: string,
+    peers: PeerRouting,
+  ): void {
+    this.toPeer(req, socket, orgId, peers, true, (preq, answer) => {
+      preq.on('upgrade', (pres, psocket, phead) => {
+        if (!answer()) {
+          psocket.destroy();
+          return;
+        }
+        this.deps.metrics.countIngress(101);
+        const head = { status: 101, statusText: pres.statusMessage, headers: [] };
+        socket.write(rawResponseHead(head, responseHeadersForClient(pres.rawHeaders, true), false));
+        if (phead.length > 0) socket.write(phead);
+        if (upgradeHead.length > 0) psocket.write(upgradeHead);
+        psocket.on('error', () => socket.destroy());
+        socket.on('error', () => psocket.destroy());
+        psocket.once('close', () => socket.destroy());
+        socket.once('close', () => psocket.destroy());
+        psocket.pipe(socket);
+        socket.pipe(psocket);
+      });
+      preq.on('response', (pres) => {
+        if (!answer()) {
+          pres.destroy();
+          return;
+        }
+        const status = pres.statusCode ?? 502;
+        this.deps.metrics.countIngress(status);
+        const head = { status, statusText: pres.statusMessage, headers: [] };
+        socket.write(rawResponseHead(head, responseHeadersForClient(pres.rawHeaders, false), true));
+        pres.on('error', () => socket.destroy());
+        pres.pipe(socket);
+      });
+      preq.end();
+    });
   }
 
   // ---- site sessions -----------------------------------------------------------------------
