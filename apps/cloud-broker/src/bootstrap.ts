@@ -125,25 +125,26 @@ export async function startBroker(
       ...opts.presence,
     });
   if (presence) {
-    registry.onAdded((entry) => {
-      presence.claim(entry.orgId);
-      presence.announce(entry.connectorId, entry.sessionId);
-    });
-    registry.onRemoved((entry) => {
-      if (registry.forOrg(entry.orgId).length === 0) presence.release(entry.orgId);
-    });
-    // Newest session wins across nodes: a connector that reconnected to another node leaves
-    // its session here at once rather than at the dead-peer timeout.
+    registry.onAdded((entry) => presence.claim(entry));
+    registry.onRemoved((entry) => presence.release(entry));
+    registry.useCluster(presence);
     presence
-      .onAnnounced((connectorId, sessionId) => {
-        const entry = registry.get(connectorId);
-        if (entry && entry.sessionId !== sessionId) {
-          entry.session.close(
-            new TunnelError(TunnelErrorCode.REPLACED, `replaced by session ${sessionId} on another node`),
-          );
-        }
+      .subscribe({
+        // Newest session wins across nodes: a connector that reconnected to another node leaves
+        // its session here at once rather than at the dead-peer timeout.
+        session: (connectorId, sessionId) => {
+          const entry = registry.get(connectorId);
+          if (entry && entry.sessionId !== sessionId) {
+            entry.session.close(
+              new TunnelError(TunnelErrorCode.REPLACED, `replaced by session ${sessionId} on another node`),
+            );
+          }
+        },
+        revoke: (connectorId) => {
+          registry.get(connectorId)?.session.close(new TunnelError(TunnelErrorCode.REVOKED, 'connector revoked'));
+        },
       })
-      .catch((err: unknown) => log.warn({ err }, 'not subscribed to sessions of other nodes'));
+      .catch((err: unknown) => log.warn({ err }, 'not subscribed to the events of other nodes'));
     presence.start();
   }
   const ingress = new IngressHandler({

@@ -1,5 +1,5 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
-import { TunnelError, TunnelErrorCode, type ControlMessage } from '@lanbridge/tunnel-protocol';
+import type { ControlMessage } from '@lanbridge/tunnel-protocol';
 import type { Logger } from '@lanbridge/logging';
 import { AuditService, type RequestMeta } from '../audit/audit.service';
 import { OrgQrService } from '../org-qr/org-qr.service';
@@ -62,7 +62,7 @@ export class ConnectorAdminService implements OnModuleInit {
 
   async list(orgId: string): Promise<ConnectorView[]> {
     const rows = await this.directory.connectors(orgId);
-    return rows.map((r) => this.view(r));
+    return Promise.all(rows.map((r) => this.view(r)));
   }
 
   async get(orgId: string, connectorId: string): Promise<ConnectorView> {
@@ -97,12 +97,12 @@ export class ConnectorAdminService implements OnModuleInit {
     return { pushed };
   }
 
-  /** Revokes the key and closes the live tunnel on this node with TUNNEL_ERR_REVOKED. */
+  /** Revokes the key and closes the live tunnel with TUNNEL_ERR_REVOKED, on whichever node holds it. */
   async deactivate(orgId: string, connectorId: string, actor: { userId: string } & RequestMeta): Promise<void> {
     const c = await this.get(orgId, connectorId);
     const revoked = await this.directory.revoke(orgId, connectorId);
-    const entry = this.directoryEntry(connectorId);
-    entry?.session.close(new TunnelError(TunnelErrorCode.REVOKED, 'connector deactivated'));
+    const closedLiveTunnel = c.live !== undefined;
+    this.directory.closeRevoked(connectorId, 'connector deactivated');
     if (!revoked && c.revokedAt) return;
     await this.audit.record({
       action: 'connector.deactivated',
@@ -112,9 +112,9 @@ export class ConnectorAdminService implements OnModuleInit {
       ip: actor.ip,
       userAgent: actor.userAgent,
       target: connectorId,
-      details: { hostname: c.hostname, closedLiveTunnel: entry !== undefined },
+      details: { hostname: c.hostname, closedLiveTunnel },
     });
-    this.log.info({ orgId, connectorId, closedLiveTunnel: entry !== undefined }, 'connector deactivated');
+    this.log.info({ orgId, connectorId, closedLiveTunnel }, 'connector deactivated');
   }
 
   /** Sends the current QR to every online connector of the organisation (after a rotation). */
@@ -125,13 +125,9 @@ export class ConnectorAdminService implements OnModuleInit {
     }
   }
 
-  private view(r: ConnectorRow): ConnectorView {
-    const live = r.revokedAt ? undefined : this.directory.live(r.id);
+  private async view(r: ConnectorRow): Promise<ConnectorView> {
+    const live = r.revokedAt ? undefined : await this.directory.liveAnywhere(r.id);
     return { ...r, online: live !== undefined, live };
-  }
-
-  private directoryEntry(connectorId: string): TunnelEntry | undefined {
-    return this.directory.entry(connectorId);
   }
 
   private send(connectorId: string, message: ControlMessage): boolean {

@@ -29,8 +29,11 @@ export interface ConnectorRow {
 export interface LiveTunnel {
   readonly sessionId: string;
   readonly connectedAt: Date;
+  /** Measured by the node that holds the tunnel: null for a tunnel on another node. */
   readonly rttMs: number | null;
-  readonly openStreams: number;
+  readonly openStreams: number | null;
+  /** The broker node that holds the tunnel, when it is not this one (a cluster). */
+  readonly node?: string;
 }
 
 interface Row {
@@ -155,6 +158,26 @@ export class PortalDirectory {
 
   isOnline(connectorId: string): boolean {
     return this.registry.get(connectorId)?.session.state === 'open';
+  }
+
+  /** True when any of the connectors has an open tunnel, on this node or (a cluster) another. */
+  async anyOnline(connectorIds: readonly string[]): Promise<boolean> {
+    if (connectorIds.some((id) => this.isOnline(id))) return true;
+    const remote = await Promise.all(connectorIds.map((id) => this.registry.elsewhere(id)));
+    return remote.some((r) => r !== undefined);
+  }
+
+  /** The connector's open tunnel on this node, or else on another node of the cluster. */
+  async liveAnywhere(connectorId: string): Promise<LiveTunnel | undefined> {
+    const here = this.live(connectorId);
+    if (here) return here;
+    const r = await this.registry.elsewhere(connectorId);
+    return r && { sessionId: r.sessionId, connectedAt: r.connectedAt, rttMs: null, openStreams: null, node: r.node };
+  }
+
+  /** Closes the revoked connector's tunnel with REVOKED, on whichever node holds it. */
+  closeRevoked(connectorId: string, reason: string): void {
+    this.registry.revokeEverywhere(connectorId, reason);
   }
 
   live(connectorId: string): LiveTunnel | undefined {

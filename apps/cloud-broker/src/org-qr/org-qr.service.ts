@@ -122,7 +122,7 @@ export class OrgQrService {
       issuer: claims.iss,
       version: claims.v,
       expiresAt: new Date(claims.exp * 1000).toISOString(),
-      online: active.some((id) => this.directory.isOnline(id)),
+      online: await this.directory.anyOnline(active),
       skt,
       siteKeyThumbprint: skt,
     };

@@ -146,6 +146,7 @@ describe('two broker nodes with the Redis tunnel directory', () => {
     ingressPolicy: 'open' | 'site-session' = 'open',
   ): Promise<{
     orgId: string;
+    connectorId: string;
     session: TunnelSession;
     ws: WebSocket;
     reconnect(to: RunningBroker): Promise<WebSocket>;
@@ -169,7 +170,7 @@ describe('two broker nodes with the Redis tunnel directory', () => {
     const orgId = broker.registry.get(reg.connectorId)?.orgId as string;
     // The claim is written right after the tunnel is added.
     await until('claim written', async () => (await redis.zcard(`lanbridge:tunnel-nodes:${orgId}`)) > 0);
-    return { orgId, ...c, reconnect };
+    return { orgId, connectorId: reg.connectorId, ...c, reconnect };
   }
 
   beforeAll(async () => {
@@ -280,6 +281,27 @@ describe('two broker nodes with the Redis tunnel directory', () => {
     expect(await closed).toBe(TunnelErrorCode.REPLACED);
     await until('old session gone from A', () => a.registry.forOrg(s.orgId).length === 0);
     expect((await send(`${a.url}/t/twice/x`)).status).toBe(200);
+  });
+
+  it('revoking a connector on one node closes its tunnel on the node that holds it', async () => {
+    const s = await site(a, 'revoked');
+    const closed = new Promise<string | undefined>((resolve) => s.session.once('close', (err) => resolve(err?.code)));
+    await b.connectors.revoke(s.connectorId);
+    expect(await closed).toBe(TunnelErrorCode.REVOKED);
+    await until('tunnel gone from A', () => a.registry.get(s.connectorId) === undefined);
+    const res = await send(`${b.url}/t/revoked/x`);
+    expect(res.status).toBe(503);
+  });
+
+  it('every node sees where a connector is online (the portal status and the QR resolve read this)', async () => {
+    const s = await site(a, 'seen');
+    const remote = await b.registry.elsewhere(s.connectorId);
+    expect(remote?.node).toBe(a.config.cluster?.nodeUrl);
+    expect(remote?.sessionId).toBe(a.registry.get(s.connectorId)?.sessionId);
+    // The node that holds it answers from its own registry.
+    expect(await a.registry.elsewhere(s.connectorId)).toBeUndefined();
+    s.ws.close();
+    await until('record withdrawn', async () => (await b.registry.elsewhere(s.connectorId)) === undefined);
   });
 
   it('answers 502 at once for a node that died holding a claim, and forgets it when the claim lapses', async () => {

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from '@lanbridge/logging';
+import type { ClusterLink, RemoteTunnel } from './tunnel-registry';
 
 export interface TunnelPresenceOptions {
   /** This node's URL as its peers reach it (BROKER_NODE_URL). */
@@ -12,18 +13,41 @@ export interface TunnelPresenceOptions {
   readonly logger: Logger;
 }
 
+/** A tunnel this node holds, as the presence records it. */
+export interface ClaimedTunnel {
+  readonly connectorId: string;
+  readonly orgId: string;
+  readonly sessionId: string;
+  readonly connectedAt: Date;
+}
+
+/** What the nodes tell each other on the Redis channel. */
+export interface ClusterEvents {
+  /** Another node accepted session `sessionId` of the connector (newest session wins). */
+  session(connectorId: string, sessionId: string): void;
+  /** The connector was revoked on another node. */
+  revoke(connectorId: string): void;
+}
+
+/** Deletes a connector's record only while it is still this node's (a newer node may own it). */
+const DELETE_IF_SAME = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0`;
+
 /**
- * Which broker nodes hold a live tunnel of an organisation, kept in Redis so that a node
- * without one can forward the request to a node with one (docs/architecture.md, "Several broker
- * nodes").
+ * Which broker nodes hold live tunnels, kept in Redis so that a node without a site's tunnel can
+ * forward the request to a node with one (docs/architecture.md, "Several broker nodes").
  *
- * Per organisation, a sorted set of node URLs scored by the time each claim expires. A node
- * claims an organisation when a tunnel of it connects, refreshes its claims every third of the
- * TTL, withdraws a claim when its last tunnel of that organisation closes, and withdraws them
- * all when it starts draining. A node that dies stops refreshing, and its claims lapse.
+ * - Per organisation, a sorted set of node URLs scored by the time each claim lapses: a node
+ *   claims an organisation when a tunnel of it connects, refreshes its claims every third of the
+ *   TTL, withdraws a claim when its last tunnel of that organisation closes, and all of them
+ *   when it drains. A node that dies stops refreshing, and its claims lapse.
+ * - Per connector, a record of the node and session that hold its tunnel (same lifetime), for
+ *   the portal's online status and the QR resolve on any node.
+ * - A channel on which nodes announce new sessions (an older session elsewhere is closed) and
+ *   revocations (the connector's tunnel is closed wherever it is).
  */
-export class TunnelPresence {
-  private readonly claimed = new Set<string>();
+export class TunnelPresence implements ClusterLink {
+  private readonly orgs = new Map<string, number>();
+  private readonly tunnels = new Map<string, { readonly tunnel: ClaimedTunnel; readonly record: string }>();
   private readonly cache = new Map<string, { readonly nodes: readonly string[]; readonly until: number }>();
   private readonly ttlMs: number;
   private readonly lookupCacheMs: number;
@@ -39,28 +63,50 @@ export class TunnelPresence {
   ) {
     this.ttlMs = opts.ttlMs ?? 30_000;
     this.lookupCacheMs = opts.lookupCacheMs ?? 1_000;
-    this.prefix = opts.keyPrefix ?? 'lanbridge:tunnel-nodes:';
+    this.prefix = opts.keyPrefix ?? 'lanbridge:';
     this.log = opts.logger.child({ component: 'tunnel-presence' });
   }
 
   /** Starts refreshing this node's claims. */
   start(): void {
-    this.timer ??= setInterval(() => void this.write([...this.claimed]), Math.max(100, Math.floor(this.ttlMs / 3)));
+    this.timer ??= setInterval(
+      () => void this.write([...this.tunnels.keys()]),
+      Math.max(100, Math.floor(this.ttlMs / 3)),
+    );
     this.timer.unref();
   }
 
-  /** A tunnel of `orgId` is live on this node. */
-  claim(orgId: string): void {
+  /** A tunnel is live on this node: claims its organisation and records its connector. */
+  claim(tunnel: ClaimedTunnel): void {
     if (this.withdrawn) return;
-    this.claimed.add(orgId);
-    void this.write([orgId]);
+    const previous = this.tunnels.get(tunnel.connectorId);
+    if (previous) this.forgetLocal(previous.tunnel);
+    const record = JSON.stringify({
+      node: this.opts.selfUrl,
+      sessionId: tunnel.sessionId,
+      connectedAt: tunnel.connectedAt.toISOString(),
+    });
+    this.tunnels.set(tunnel.connectorId, { tunnel, record });
+    this.orgs.set(tunnel.orgId, (this.orgs.get(tunnel.orgId) ?? 0) + 1);
+    void this.write([tunnel.connectorId]);
+    // Newest session wins across nodes: a node holding an older session of it closes that one.
+    this.publish({ t: 'session', connectorId: tunnel.connectorId, sessionId: tunnel.sessionId });
   }
 
-  /** This node has no tunnel of `orgId` any more. */
-  release(orgId: string): void {
-    if (!this.claimed.delete(orgId)) return;
-    this.redis.zrem(this.key(orgId), this.opts.selfUrl).catch((err: unknown) => {
-      this.log.warn({ err, orgId }, 'could not withdraw a tunnel claim; it lapses on its own');
+  /** The tunnel left this node: withdraws its record, and the organisation's claim if it was the last. */
+  release(tunnel: ClaimedTunnel): void {
+    const held = this.tunnels.get(tunnel.connectorId);
+    if (!held || held.tunnel.sessionId !== tunnel.sessionId) return;
+    this.tunnels.delete(tunnel.connectorId);
+    const orgGone = this.forgetLocal(tunnel);
+    const multi = this.redis.multi();
+    multi.eval(DELETE_IF_SAME, 1, this.connectorKey(tunnel.connectorId), held.record);
+    if (orgGone) multi.zrem(this.orgKey(tunnel.orgId), this.opts.selfUrl);
+    multi.exec().catch((err: unknown) => {
+      this.log.warn(
+        { err, connectorId: tunnel.connectorId },
+        'could not withdraw a tunnel claim; it lapses on its own',
+      );
     });
   }
 
@@ -68,15 +114,18 @@ export class TunnelPresence {
   async withdrawAll(): Promise<void> {
     this.withdrawn = true;
     this.stopTimer();
-    const orgs = [...this.claimed];
-    this.claimed.clear();
-    if (orgs.length === 0) return;
+    const held = [...this.tunnels.values()];
+    const orgs = [...this.orgs.keys()];
+    this.tunnels.clear();
+    this.orgs.clear();
+    if (held.length === 0) return;
     const multi = this.redis.multi();
-    for (const orgId of orgs) multi.zrem(this.key(orgId), this.opts.selfUrl);
+    for (const orgId of orgs) multi.zrem(this.orgKey(orgId), this.opts.selfUrl);
+    for (const h of held) multi.eval(DELETE_IF_SAME, 1, this.connectorKey(h.tunnel.connectorId), h.record);
     try {
       await multi.exec();
     } catch (err) {
-      this.log.warn({ err, orgs: orgs.length }, 'could not withdraw the tunnel claims; they lapse on their own');
+      this.log.warn({ err, tunnels: held.length }, 'could not withdraw the tunnel claims; they lapse on their own');
     }
   }
 
@@ -90,7 +139,9 @@ export class TunnelPresence {
     if (hit === undefined || hit.until <= now) {
       let nodes: string[];
       try {
-        nodes = (await this.redis.zrangebyscore(this.key(orgId), now, '+inf')).filter((n) => n !== this.opts.selfUrl);
+        nodes = (await this.redis.zrangebyscore(this.orgKey(orgId), now, '+inf')).filter(
+          (n) => n !== this.opts.selfUrl,
+        );
       } catch (err) {
         this.log.warn({ err, orgId }, 'tunnel directory lookup failed');
         return undefined;
@@ -104,37 +155,53 @@ export class TunnelPresence {
     return nodes.length === 0 ? undefined : nodes[Math.floor(Math.random() * nodes.length)];
   }
 
-  /**
-   * Newest session wins across nodes: tells every node that `connectorId` now has session
-   * `sessionId` here, so a node still holding an older session of it closes that one.
-   */
-  announce(connectorId: string, sessionId: string): void {
-    const message = JSON.stringify({ connectorId, sessionId, node: this.opts.selfUrl });
-    this.redis.publish(this.evictChannel(), message).catch((err: unknown) => {
-      this.log.warn({ err, connectorId }, 'could not announce a new session to the other nodes');
-    });
-  }
-
-  /** Calls `handler` for each session another node announced. */
-  async onAnnounced(handler: (connectorId: string, sessionId: string) => void): Promise<void> {
-    const sub = (this.subscriber ??= this.redis.duplicate());
-    sub.on('message', (_channel: string, raw: string) => {
-      let m: unknown;
-      try {
-        m = JSON.parse(raw);
-      } catch {
-        return;
-      }
-      const { connectorId, sessionId, node } = (m ?? {}) as Record<string, unknown>;
-      if (typeof connectorId !== 'string' || typeof sessionId !== 'string' || node === this.opts.selfUrl) return;
-      handler(connectorId, sessionId);
-    });
-    await sub.subscribe(this.evictChannel());
-  }
-
   /** A peer failed to answer for `orgId`: ask Redis again next time. */
   forget(orgId: string): void {
     this.cache.delete(orgId);
+  }
+
+  async locate(connectorId: string): Promise<RemoteTunnel | undefined> {
+    let raw: string | null;
+    try {
+      raw = await this.redis.get(this.connectorKey(connectorId));
+    } catch (err) {
+      this.log.warn({ err, connectorId }, 'tunnel directory lookup failed');
+      return undefined;
+    }
+    if (raw === null) return undefined;
+    try {
+      const r = JSON.parse(raw) as { node?: unknown; sessionId?: unknown; connectedAt?: unknown };
+      if (typeof r.node !== 'string' || typeof r.sessionId !== 'string' || typeof r.connectedAt !== 'string') {
+        return undefined;
+      }
+      if (r.node === this.opts.selfUrl) return undefined;
+      return { node: r.node, sessionId: r.sessionId, connectedAt: new Date(r.connectedAt) };
+    } catch {
+      return undefined;
+    }
+  }
+
+  revoke(connectorId: string): void {
+    this.publish({ t: 'revoke', connectorId });
+  }
+
+  /** Listens to what the other nodes announce. */
+  async subscribe(events: ClusterEvents): Promise<void> {
+    const sub = (this.subscriber ??= this.redis.duplicate());
+    sub.on('message', (_channel: string, raw: string) => {
+      let m: Record<string, unknown>;
+      try {
+        m = JSON.parse(raw) as Record<string, unknown>;
+      } catch {
+        return;
+      }
+      if (m === null || typeof m !== 'object' || m.node === this.opts.selfUrl || typeof m.connectorId !== 'string') {
+        return;
+      }
+      if (m.t === 'session' && typeof m.sessionId === 'string') events.session(m.connectorId, m.sessionId);
+      else if (m.t === 'revoke') events.revoke(m.connectorId);
+    });
+    await sub.subscribe(this.channel());
   }
 
   async close(): Promise<void> {
@@ -142,8 +209,22 @@ export class TunnelPresence {
     await Promise.all([this.redis.quit().catch(() => undefined), this.subscriber?.quit().catch(() => undefined)]);
   }
 
-  private evictChannel(): string {
-    return `${this.prefix}sessions`;
+  /** Drops the tunnel from this node's counts; true when it was the organisation's last here. */
+  private forgetLocal(tunnel: ClaimedTunnel): boolean {
+    const n = (this.orgs.get(tunnel.orgId) ?? 1) - 1;
+    if (n > 0) {
+      this.orgs.set(tunnel.orgId, n);
+      return false;
+    }
+    this.orgs.delete(tunnel.orgId);
+    return true;
+  }
+
+  private publish(message: Record<string, string>): void {
+    const raw = JSON.stringify({ ...message, node: this.opts.selfUrl });
+    this.redis.publish(this.channel(), raw).catch((err: unknown) => {
+      this.log.warn({ err, event: message.t, connectorId: message.connectorId }, 'could not tell the other nodes');
+    });
   }
 
   private stopTimer(): void {
@@ -151,16 +232,31 @@ export class TunnelPresence {
     this.timer = undefined;
   }
 
-  private key(orgId: string): string {
-    return this.prefix + orgId;
+  private orgKey(orgId: string): string {
+    return `${this.prefix}tunnel-nodes:${orgId}`;
   }
 
-  private async write(orgs: readonly string[]): Promise<void> {
-    if (orgs.length === 0 || this.withdrawn) return;
+  private connectorKey(connectorId: string): string {
+    return `${this.prefix}tunnel-of:${connectorId}`;
+  }
+
+  private channel(): string {
+    return `${this.prefix}tunnel-events`;
+  }
+
+  private async write(connectorIds: readonly string[]): Promise<void> {
+    if (connectorIds.length === 0 || this.withdrawn) return;
     const expires = Date.now() + this.ttlMs;
     const multi = this.redis.multi();
+    const orgs = new Set<string>();
+    for (const id of connectorIds) {
+      const held = this.tunnels.get(id);
+      if (!held) continue;
+      orgs.add(held.tunnel.orgId);
+      multi.set(this.connectorKey(id), held.record, 'PX', this.ttlMs);
+    }
     for (const orgId of orgs) {
-      const key = this.key(orgId);
+      const key = this.orgKey(orgId);
       multi.zadd(key, expires, this.opts.selfUrl);
       // Drop claims that lapsed (dead nodes), and the whole key once every node is gone.
       multi.zremrangebyscore(key, '-inf', Date.now());
@@ -169,7 +265,10 @@ export class TunnelPresence {
     try {
       await multi.exec();
     } catch (err) {
-      this.log.warn({ err, orgs: orgs.length }, 'could not write the tunnel claims; retried at the next refresh');
+      this.log.warn(
+        { err, tunnels: connectorIds.length },
+        'could not write the tunnel claims; retried at the next refresh',
+      );
     }
   }
 }

@@ -10,10 +10,25 @@ export interface TunnelEntry {
   readonly connectedAt: Date;
 }
 
+/** A connector's open tunnel on another broker node of the cluster. */
+export interface RemoteTunnel {
+  /** That node's URL (BROKER_NODE_URL). */
+  readonly node: string;
+  readonly sessionId: string;
+  readonly connectedAt: Date;
+}
+
+/** What a registry asks of the other nodes of a cluster (TunnelPresence). */
+export interface ClusterLink {
+  /** Every other node closes its tunnel of the connector with REVOKED. */
+  revoke(connectorId: string): void;
+  /** The connector's open tunnel on another node, if any. */
+  locate(connectorId: string): Promise<RemoteTunnel | undefined>;
+}
+
 /**
- * Where live tunnels are found. This node's in-memory registry today; a Redis-backed
- * directory (connector → node, for forwarding between broker replicas) implements the same
- * interface later.
+ * Where live tunnels are found: this node's in-memory registry, and through a ClusterLink (a
+ * Redis directory, in a cluster) the tunnels held by the other nodes.
  */
 export interface TunnelDirectory {
   /**
@@ -33,11 +48,35 @@ export interface TunnelDirectory {
   pick(orgId: string, exclude?: TunnelSession): TunnelSession | undefined;
   entries(): IterableIterator<TunnelEntry>;
   readonly size: number;
+  /**
+   * Closes the connector's tunnel with REVOKED on this node and, in a cluster, on every other
+   * node. Returns this node's entry, if it had one.
+   */
+  revokeEverywhere(connectorId: string, reason: string): TunnelEntry | undefined;
+  /** The connector's open tunnel on another node; always undefined on a single node. */
+  elsewhere(connectorId: string): Promise<RemoteTunnel | undefined>;
 }
 
 export class TunnelRegistry implements TunnelDirectory {
   private readonly byConnector = new Map<string, TunnelEntry>();
   private readonly byOrg = new Map<string, TunnelEntry[]>();
+  private cluster: ClusterLink | undefined;
+
+  /** Joins a cluster: revocations reach every node, and lookups see the other nodes' tunnels. */
+  useCluster(link: ClusterLink): void {
+    this.cluster = link;
+  }
+
+  revokeEverywhere(connectorId: string, reason: string): TunnelEntry | undefined {
+    const entry = this.byConnector.get(connectorId);
+    entry?.session.close(new TunnelError(TunnelErrorCode.REVOKED, reason));
+    this.cluster?.revoke(connectorId);
+    return entry;
+  }
+
+  elsewhere(connectorId: string): Promise<RemoteTunnel | undefined> {
+    return this.cluster ? this.cluster.locate(connectorId) : Promise.resolve(undefined);
+  }
 
   get size(): number {
     return this.byConnector.size;

@@ -181,9 +181,9 @@ export class TunnelServer {
     for (const e of this.deps.registry.entries()) e.session.goAway(TunnelErrorCode.GOING_AWAY, 'broker draining');
   }
 
-  /** A revoked connector's live tunnel ends now. */
+  /** A revoked connector's live tunnel ends now, on whichever node of the cluster holds it. */
   revoke(connectorId: string): void {
-    this.deps.registry.get(connectorId)?.session.close(new TunnelError(TunnelErrorCode.REVOKED, 'connector revoked'));
+    this.deps.registry.revokeEverywhere(connectorId, 'connector revoked');
   }
 
   /** Drops every tunnel socket still open (after closeAll's close frames had their chance). */
