@@ -582,19 +582,24 @@ export class IngressHandler {
         if (answered) return;
         answered = true;
         preq.destroy();
+        this.deps.metrics.countPeerForward('timeout');
         refuse(BrokerErrorCode.INGRESS_TIMEOUT, 'the application did not answer in time');
       }, this.deps.headTimeoutMs);
       const answer = (): boolean => {
         if (answered) return false;
         answered = true;
         clearTimeout(timer);
+        this.deps.metrics.countPeerForward('answered');
         return true;
       };
       preq.on('error', (err) => {
-        if (!answer()) {
+        if (answered) {
           client.destroy();
           return;
         }
+        answered = true;
+        clearTimeout(timer);
+        this.deps.metrics.countPeerForward('unreachable');
         peers.forget(orgId);
         const requestId = randomUUID();
         this.log.warn({ err, requestId, orgId, node, upgrade }, 'broker peer did not answer');

@@ -202,6 +202,9 @@ describe('two broker nodes with the Redis tunnel directory', () => {
     const names = seen.headers.filter((_, i) => i % 2 === 0).map((n) => n.toLowerCase());
     expect(names).not.toContain('x-lanbridge-peer');
     expect(names).not.toContain('x-lanbridge-peer-client');
+    // Operators see the hops in the metrics of the node the client reached.
+    const metrics = await send(`${b.url}/metrics`);
+    expect(metrics.body).toMatch(/^lanbridge_ingress_peer_forwards_total\{outcome="answered"\} [1-9]\d*$/m);
   });
 
   it('streams a 4 MiB upload through the other node intact', async () => {
@@ -317,6 +320,9 @@ describe('two broker nodes with the Redis tunnel directory', () => {
     expect(res.status).toBe(502);
     expect((JSON.parse(res.body) as { code: string }).code).toBe('BROKER_PEER_UNREACHABLE');
     expect(Date.now() - started).toBeLessThan(2000);
+    expect((await send(`${b.url}/metrics`)).body).toMatch(
+      /^lanbridge_ingress_peer_forwards_total\{outcome="unreachable"\} [1-9]\d*$/m,
+    );
     await new Promise((r) => setTimeout(r, 1100));
     const later = await send(`${b.url}/t/orphan/x`);
     expect(later.status).toBe(503);
