@@ -1,6 +1,7 @@
 import type { Logger } from '@lanbridge/logging';
 import { type Job, Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
+import { closeRedis, settleWithin } from '../common/redis-close';
 import {
   type DeadPushJob,
   PUSH_DEAD_KEPT,
@@ -54,6 +55,10 @@ export class BullmqPushQueue implements PushQueue {
       },
     });
     this.deadQueue = new Queue<DeadPushJob>(PUSH_DEAD_QUEUE_NAME, { connection: this.producer, prefix: opts.prefix });
+    // Without a listener BullMQ prints every connection error to the console, outside pino.
+    for (const q of [this.queue, this.deadQueue]) {
+      q.on('error', (err: Error) => this.log.debug({ err: err.message }, 'push queue error'));
+    }
   }
 
   start(processor: PushProcessor): void {
@@ -82,12 +87,16 @@ export class BullmqPushQueue implements PushQueue {
   }
 
   async close(): Promise<void> {
-    await this.worker?.close();
-    await this.queue.close();
-    await this.deadQueue.close();
-    for (const c of [this.workerConnection, this.producer]) {
-      if (c && c.status !== 'end') await c.quit().catch(() => c.disconnect());
-    }
+    const graceful = (async () => {
+      await this.worker?.close();
+      await this.queue.close();
+      await this.deadQueue.close();
+    })();
+    // BullMQ's close waits for a connection that never comes while Redis is away: then give it
+    // a moment and drop the sockets (nothing could be written anyway).
+    if (this.producer.status === 'ready') await graceful.catch(() => undefined);
+    else await settleWithin(graceful, 1000);
+    for (const c of [this.workerConnection, this.producer]) await closeRedis(c);
   }
 
   private async onFailed(job: Job<PushJob>, err: Error): Promise<void> {

@@ -1,6 +1,7 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import type { Logger } from '@lanbridge/logging';
 import { Redis } from 'ioredis';
+import { closeRedis } from '../common/redis-close';
 import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { AccountsError, AccountsErrorCode } from '../accounts/accounts-error';
 import { BROKER_CONFIG, BROKER_LOGGER, type BrokerConfig } from '../config/broker.config';
@@ -91,6 +92,6 @@ export class RateLimitService implements OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
-    if (this.redis) await this.redis.quit().catch(() => undefined);
+    await closeRedis(this.redis);
   }
 }

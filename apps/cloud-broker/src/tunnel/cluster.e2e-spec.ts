@@ -122,16 +122,16 @@ describe('two broker nodes with the Redis tunnel directory', () => {
   let b: RunningBroker;
   const sockets: WebSocket[] = [];
 
-  async function node(secret = SECRET): Promise<RunningBroker> {
+  async function node(redisUrl = REDIS_URL): Promise<RunningBroker> {
     const port = await freePort();
     return startBroker(
       {
         DATABASE_URL,
         DATABASE_SCHEMA: SCHEMA,
-        REDIS_URL,
+        REDIS_URL: redisUrl,
         BROKER_PORT: String(port),
         BROKER_NODE_URL: `http://127.0.0.1:${port}`,
-        BROKER_PEER_SECRET: secret,
+        BROKER_PEER_SECRET: SECRET,
         LOG_LEVEL: process.env.BROKER_E2E_LOG_LEVEL ?? 'silent',
         DRAIN_TIMEOUT_MS: '2000',
       },
@@ -168,8 +168,10 @@ describe('two broker nodes with the Redis tunnel directory', () => {
     sockets.push(c.ws);
     await until('tunnel registered', () => broker.registry.get(reg.connectorId) !== undefined);
     const orgId = broker.registry.get(reg.connectorId)?.orgId as string;
-    // The claim is written right after the tunnel is added.
-    await until('claim written', async () => (await redis.zcard(`lanbridge:tunnel-nodes:${orgId}`)) > 0);
+    // The claim is written right after the tunnel is added (by a node that reaches Redis).
+    if (broker.config.redisUrl === REDIS_URL) {
+      await until('claim written', async () => (await redis.zcard(`lanbridge:tunnel-nodes:${orgId}`)) > 0);
+    }
     return { orgId, connectorId: reg.connectorId, ...c, reconnect };
   }
 
@@ -338,5 +340,27 @@ describe('two broker nodes with the Redis tunnel directory', () => {
     const res = await send(`${b.url}/t/draining/x`);
     expect(res.status).toBe(503);
     expect((JSON.parse(res.body) as { code: string }).code).toBe('CONNECTOR_OFFLINE');
+  });
+
+  it('without Redis, a node serves its own tunnels, answers 503 at once for the others, and stops promptly', async () => {
+    const lonely = await node(`redis://127.0.0.1:${await freePort()}`);
+    let closed = false;
+    try {
+      const s = await site(lonely, 'lonely');
+      expect((await send(`${lonely.url}/t/lonely/x`)).status).toBe(200);
+      const started = Date.now();
+      const res = await send(`${lonely.url}/t/north/x`);
+      expect(res.status).toBe(503);
+      expect((JSON.parse(res.body) as { code: string }).code).toBe('CONNECTOR_OFFLINE');
+      expect(Date.now() - started).toBeLessThan(5000);
+      s.ws.terminate();
+      // Shutting down does not wait for the Redis that is not there (it used to hang).
+      const stopping = Date.now();
+      await lonely.close();
+      closed = true;
+      expect(Date.now() - stopping).toBeLessThan(5000);
+    } finally {
+      if (!closed) await lonely.close();
+    }
   });
 });

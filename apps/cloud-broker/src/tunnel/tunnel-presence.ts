@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from '@lanbridge/logging';
+import { closeRedis } from '../common/redis-close';
 import type { ClusterLink, RemoteTunnel } from './tunnel-registry';
 
 export interface TunnelPresenceOptions {
@@ -56,6 +57,8 @@ export class TunnelPresence implements ClusterLink {
   private timer: NodeJS.Timeout | undefined;
   private withdrawn = false;
   private subscriber: Redis | undefined;
+  /** Redis trouble is logged once per 10 s per kind, with how many were not logged since. */
+  private readonly warned = new Map<string, { at: number; suppressed: number }>();
 
   constructor(
     private readonly redis: Redis,
@@ -103,10 +106,7 @@ export class TunnelPresence implements ClusterLink {
     multi.eval(DELETE_IF_SAME, 1, this.connectorKey(tunnel.connectorId), held.record);
     if (orgGone) multi.zrem(this.orgKey(tunnel.orgId), this.opts.selfUrl);
     multi.exec().catch((err: unknown) => {
-      this.log.warn(
-        { err, connectorId: tunnel.connectorId },
-        'could not withdraw a tunnel claim; it lapses on its own',
-      );
+      this.warn('could not withdraw a tunnel claim; it lapses on its own', { err, connectorId: tunnel.connectorId });
     });
   }
 
@@ -143,7 +143,7 @@ export class TunnelPresence implements ClusterLink {
           (n) => n !== this.opts.selfUrl,
         );
       } catch (err) {
-        this.log.warn({ err, orgId }, 'tunnel directory lookup failed');
+        this.warn('tunnel directory lookup failed', { err, orgId });
         return undefined;
       }
       hit = { nodes, until: now + this.lookupCacheMs };
@@ -165,7 +165,7 @@ export class TunnelPresence implements ClusterLink {
     try {
       raw = await this.redis.get(this.connectorKey(connectorId));
     } catch (err) {
-      this.log.warn({ err, connectorId }, 'tunnel directory lookup failed');
+      this.warn('tunnel directory lookup failed', { err, connectorId });
       return undefined;
     }
     if (raw === null) return undefined;
@@ -206,7 +206,7 @@ export class TunnelPresence implements ClusterLink {
 
   async close(): Promise<void> {
     this.stopTimer();
-    await Promise.all([this.redis.quit().catch(() => undefined), this.subscriber?.quit().catch(() => undefined)]);
+    await Promise.all([closeRedis(this.redis), closeRedis(this.subscriber)]);
   }
 
   /** Drops the tunnel from this node's counts; true when it was the organisation's last here. */
@@ -223,8 +223,19 @@ export class TunnelPresence implements ClusterLink {
   private publish(message: Record<string, string>): void {
     const raw = JSON.stringify({ ...message, node: this.opts.selfUrl });
     this.redis.publish(this.channel(), raw).catch((err: unknown) => {
-      this.log.warn({ err, event: message.t, connectorId: message.connectorId }, 'could not tell the other nodes');
+      this.warn('could not tell the other nodes', { err, event: message.t, connectorId: message.connectorId });
     });
+  }
+
+  private warn(message: string, context: Record<string, unknown>): void {
+    const now = Date.now();
+    const last = this.warned.get(message);
+    if (last && now - last.at < 10_000) {
+      last.suppressed++;
+      return;
+    }
+    this.warned.set(message, { at: now, suppressed: 0 });
+    this.log.warn({ ...context, notLoggedSince: last?.suppressed ?? 0 }, message);
   }
 
   private stopTimer(): void {
@@ -265,10 +276,10 @@ export class TunnelPresence implements ClusterLink {
     try {
       await multi.exec();
     } catch (err) {
-      this.log.warn(
-        { err, tunnels: connectorIds.length },
-        'could not write the tunnel claims; retried at the next refresh',
-      );
+      this.warn('could not write the tunnel claims; retried at the next refresh', {
+        err,
+        tunnels: connectorIds.length,
+      });
     }
   }
 }
