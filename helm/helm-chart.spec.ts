@@ -150,6 +150,17 @@ describe('helm/lanbridge-broker', () => {
     expect(deployment).toContain('lanbridge-broker.checkShutdown');
   });
 
+  it('routes between pods only when asked, with the pod IP as the node URL and the peer secret from a Secret', () => {
+    const v = values as { cluster: { enabled: boolean; peerSecret: string } };
+    expect(v.cluster.enabled).toBe(false);
+    const deployment = fs.readFileSync(path.join(CHART, 'templates/deployment.yaml'), 'utf8');
+    expect(deployment).toMatch(/if \.Values\.cluster\.enabled[\s\S]*fieldPath: status\.podIP[\s\S]*BROKER_NODE_URL/);
+    expect(deployment).toContain('value: "http://$(POD_IP):{{ .Values.broker.port }}"');
+    expect(deployment).toMatch(/name: BROKER_PEER_SECRET\s+valueFrom:\s+secretKeyRef:/);
+    const helpers = fs.readFileSync(path.join(CHART, 'templates/_helpers.tpl'), 'utf8');
+    expect(helpers).toMatch(/and \.Values\.cluster\.enabled \(not \.Values\.redis\.existingSecret\)/);
+  });
+
   it('has a parseable Chart.yaml', () => {
     const chart = parseDocument(fs.readFileSync(path.join(CHART, 'Chart.yaml'), 'utf8')).toJS() as Record<
       string,
