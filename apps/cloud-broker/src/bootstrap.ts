@@ -132,9 +132,10 @@ export async function startBroker(
       .subscribe({
         // Newest session wins across nodes: a connector that reconnected to another node leaves
         // its session here at once rather than at the dead-peer timeout.
-        session: (connectorId, sessionId) => {
+        session: (connectorId, sessionId, connectedAt) => {
           const entry = registry.get(connectorId);
-          if (entry && entry.sessionId !== sessionId) {
+          // Only an older session: the connector may already have come back here since.
+          if (entry && entry.sessionId !== sessionId && entry.connectedAt <= connectedAt) {
             entry.session.close(
               new TunnelError(TunnelErrorCode.REPLACED, `replaced by session ${sessionId} on another node`),
             );

@@ -288,6 +288,30 @@ describe('two broker nodes with the Redis tunnel directory', () => {
     expect((await send(`${a.url}/t/twice/x`)).status).toBe(200);
   });
 
+  it('a late announcement of an older session elsewhere does not close the newer session here', async () => {
+    const s = await site(a, 'late');
+    let closedWith: string | undefined;
+    s.session.once('close', (err) => (closedWith = err?.code ?? 'closed'));
+    const announce = (connectedAt: Date): Promise<number> =>
+      redis.publish(
+        'lanbridge:tunnel-events',
+        JSON.stringify({
+          t: 'session',
+          connectorId: s.connectorId,
+          sessionId: 'another',
+          connectedAt: connectedAt.toISOString(),
+          node: 'http://192.0.2.1:8080',
+        }),
+      );
+    await announce(new Date(Date.now() - 60_000));
+    await new Promise((r) => setTimeout(r, 200));
+    expect(closedWith).toBeUndefined();
+    expect((await send(`${a.url}/t/late/x`)).status).toBe(200);
+    await announce(new Date(Date.now() + 1000));
+    await until('closed by the newer session', () => closedWith !== undefined);
+    expect(closedWith).toBe(TunnelErrorCode.REPLACED);
+  });
+
   it('revoking a connector on one node closes its tunnel on the node that holds it', async () => {
     const s = await site(a, 'revoked');
     const closed = new Promise<string | undefined>((resolve) => s.session.once('close', (err) => resolve(err?.code)));

@@ -24,8 +24,8 @@ export interface ClaimedTunnel {
 
 /** What the nodes tell each other on the Redis channel. */
 export interface ClusterEvents {
-  /** Another node accepted session `sessionId` of the connector (newest session wins). */
-  session(connectorId: string, sessionId: string): void;
+  /** Another node accepted session `sessionId` of the connector at `connectedAt` (newest session wins). */
+  session(connectorId: string, sessionId: string, connectedAt: Date): void;
   /** The connector was revoked on another node. */
   revoke(connectorId: string): void;
 }
@@ -93,7 +93,12 @@ export class TunnelPresence implements ClusterLink {
     this.orgs.set(tunnel.orgId, (this.orgs.get(tunnel.orgId) ?? 0) + 1);
     void this.write([tunnel.connectorId]);
     // Newest session wins across nodes: a node holding an older session of it closes that one.
-    this.publish({ t: 'session', connectorId: tunnel.connectorId, sessionId: tunnel.sessionId });
+    this.publish({
+      t: 'session',
+      connectorId: tunnel.connectorId,
+      sessionId: tunnel.sessionId,
+      connectedAt: tunnel.connectedAt.toISOString(),
+    });
   }
 
   /** The tunnel left this node: withdraws its record, and the organisation's claim if it was the last. */
@@ -198,8 +203,10 @@ export class TunnelPresence implements ClusterLink {
       if (m === null || typeof m !== 'object' || m.node === this.opts.selfUrl || typeof m.connectorId !== 'string') {
         return;
       }
-      if (m.t === 'session' && typeof m.sessionId === 'string') events.session(m.connectorId, m.sessionId);
-      else if (m.t === 'revoke') events.revoke(m.connectorId);
+      if (m.t === 'session' && typeof m.sessionId === 'string' && typeof m.connectedAt === 'string') {
+        const at = new Date(m.connectedAt);
+        if (!Number.isNaN(at.getTime())) events.session(m.connectorId, m.sessionId, at);
+      } else if (m.t === 'revoke') events.revoke(m.connectorId);
     });
     await sub.subscribe(this.channel());
   }
