@@ -243,11 +243,7 @@ export class IngressHandler {
       (err: unknown) => {
         const requestId = randomUUID();
         this.log.error({ err, requestId, orgId }, 'session check failed');
-        if (client instanceof ServerResponse) {
-          this.reject(client, BrokerErrorCode.INTERNAL, 'internal error', undefined, requestId);
-        } else {
-          this.rejectSocket(client, BrokerErrorCode.INTERNAL, 'internal error', requestId);
-        }
+        this.refuse(client, BrokerErrorCode.INTERNAL, 'internal error', requestId);
       },
     );
   }
@@ -554,14 +550,10 @@ export class IngressHandler {
     upgrade: boolean,
     wire: (preq: ClientRequest, answer: () => boolean) => void,
   ): void {
-    const refuse = (code: BrokerErrorCode, message: string, requestId?: string): void => {
-      if (client instanceof ServerResponse) this.reject(client, code, message, undefined, requestId);
-      else this.rejectSocket(client, code, message, requestId);
-    };
     void peers.find(orgId).then((node) => {
       if (client.destroyed) return;
       if (node === undefined) {
-        refuse(BrokerErrorCode.CONNECTOR_OFFLINE, 'no connector of this organization is online');
+        this.refuse(client, BrokerErrorCode.CONNECTOR_OFFLINE, 'no connector of this organization is online');
         return;
       }
       const url = new URL(req.url ?? '/', node);
@@ -583,7 +575,7 @@ export class IngressHandler {
         answered = true;
         preq.destroy();
         this.deps.metrics.countPeerForward('timeout');
-        refuse(BrokerErrorCode.INGRESS_TIMEOUT, 'the application did not answer in time');
+        this.refuse(client, BrokerErrorCode.INGRESS_TIMEOUT, 'the application did not answer in time');
       }, this.deps.headTimeoutMs);
       const answer = (): boolean => {
         if (answered) return false;
@@ -603,7 +595,12 @@ export class IngressHandler {
         peers.forget(orgId);
         const requestId = randomUUID();
         this.log.warn({ err, requestId, orgId, node, upgrade }, 'broker peer did not answer');
-        refuse(BrokerErrorCode.BROKER_PEER_UNREACHABLE, 'the broker node of this site did not answer', requestId);
+        this.refuse(
+          client,
+          BrokerErrorCode.BROKER_PEER_UNREACHABLE,
+          'the broker node of this site did not answer',
+          requestId,
+        );
       });
       client.once('close', () => {
         clearTimeout(timer);
@@ -756,6 +753,12 @@ export class IngressHandler {
     this.deps.metrics.countIngress(status);
     if (code !== BrokerErrorCode.ORG_NOT_FOUND) this.log.debug({ requestId, code, status }, 'ingress request refused');
     sendJsonError(res, status, { code, message, requestId }, extraHeaders);
+  }
+
+  /** `reject` for a plain request (its response), `rejectSocket` for an upgrade (its socket). */
+  private refuse(client: ServerResponse | Duplex, code: BrokerErrorCode, message: string, requestId?: string): void {
+    if (client instanceof ServerResponse) this.reject(client, code, message, undefined, requestId);
+    else this.rejectSocket(client, code, message, requestId);
   }
 
   private rejectSocket(socket: Duplex, code: BrokerErrorCode, message: string, requestId: string = randomUUID()): void {
