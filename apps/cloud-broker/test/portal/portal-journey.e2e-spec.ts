@@ -120,7 +120,11 @@ async function gotoSettled(page: Page, url: string): Promise<void> {
       await page.goto(url);
       return;
     } catch (err) {
-      if (attempt >= 3 || !String(err).includes('interrupted by another navigation')) throw err;
+      if (attempt >= 5 || !String(err).includes('interrupted by another navigation')) throw err;
+      // Let the navigation that won finish before trying again: retrying at once can collide
+      // with it once more (seen under a loaded full run).
+      await page.waitForLoadState('load').catch(() => undefined);
+      await new Promise((r) => setTimeout(r, 200));
     }
   }
 }
