@@ -9,6 +9,7 @@ import http from 'node:http';
 import { type AddressInfo } from 'node:net';
 import {
   encodePushTime,
+  formatRtlog,
   parseAttlog,
   parseDeviceCmdResults,
   parseKeyValueText,
@@ -35,6 +36,8 @@ class PushFixtureServer {
   readonly requests: SeenRequest[] = [];
   /** How long the server takes to answer an upload (ms). */
   uploadDelayMs = 0;
+  /** Status for an `rtlog` upload instead of 200 (undefined: accept it). */
+  rtlogStatus: (body: string) => number | undefined = () => undefined;
   readonly devices = new Map<string, { registryCode: string; sessionId: string }>();
   readonly commands = new Map<string, string[]>();
   readonly results: DeviceCmdResult[] = [];
@@ -167,9 +170,12 @@ class PushFixtureServer {
         if (r.query.get('AuthType') === 'device') return ok(this.authReply(r.body));
         const lines = splitLines(r.body);
         switch (r.query.get('table') ?? '') {
-          case 'rtlog':
+          case 'rtlog': {
+            const refused = this.rtlogStatus(r.body);
+            if (refused !== undefined) return { status: refused, body: 'refused' };
             this.rtlog.push(...lines.map((l) => parseRtlog(l)!));
             return ok();
+          }
           case 'rtstate':
             this.rtstate.push(...lines);
             return ok();
@@ -366,6 +372,42 @@ describe('SimulatedTerminal against a PUSH server', () => {
       [before.index + 3, 100],
     ]);
     await waitFor(() => t.queuedCount === 0, 'queue drained');
+  });
+
+  it('uploads an injected raw record under the next index, in order, re-sent until accepted; reports every answer', async () => {
+    const t = terminal();
+    const answers: { path: string; status: number }[] = [];
+    t.on('response', (r) => answers.push({ path: r.path, status: r.status }));
+    await t.start();
+    await t.waitOnline(3000);
+    const [first] = await t.swipeCard('1');
+    server.rtlogStatus = (body) => (body.includes('\u0000') ? 500 : undefined);
+    const garbled = t.injectRawRecord((index) =>
+      formatRtlog({
+        time: first.time,
+        pin: '0',
+        cardno: '12\u000034',
+        eventaddr: 1,
+        event: 27,
+        inoutstatus: 0,
+        verifytype: 4,
+        index,
+      }),
+    );
+    expect(garbled).toBe(first.index + 1);
+    const [behind] = await t.swipeCard('2');
+    expect(behind.index).toBe(first.index + 2);
+    await waitFor(
+      () => answers.filter((a) => a.path === '/iclock/cdata' && a.status === 500).length >= 2,
+      'the garbled batch refused twice',
+    );
+    expect(server.rtlog.map((e) => e.index)).toEqual([first.index]);
+    expect(t.queuedCount).toBeGreaterThanOrEqual(2);
+
+    server.rtlogStatus = () => undefined;
+    await waitFor(() => server.rtlog.length === 3, 'the garbled record and the one behind it accepted');
+    expect(server.rtlog.map((e) => e.index)).toEqual([first.index, garbled, behind.index]);
+    expect(answers.some((a) => a.path === '/iclock/getrequest' && a.status === 200)).toBe(true);
   });
 
   it('uploads a backlog in batches and sends a heartbeat between them only once the poll interval has passed', async () => {

@@ -183,6 +183,8 @@ export interface SimulatedTerminalEvents {
   event: [event: TerminalEvent];
   /** A batch was accepted by the server. */
   uploaded: [batch: { table: UploadTable; lines: readonly string[] }];
+  /** The server answered a request (any status), e.g. to count 5xx answers. */
+  response: [response: { method: 'GET' | 'POST'; path: string; status: number }];
   /** A door's state changed. */
   door: [door: DoorSnapshot];
   /** Something failed; the terminal keeps going (retries). */
@@ -545,6 +547,7 @@ export class SimulatedTerminal extends EventEmitter<SimulatedTerminalEvents> {
     if (!http) throw new TerminalError(TerminalErrorCode.NOT_RUNNING, `${this.sn} is stopped`);
     const res = await http.request(method, path, [['SN', this.sn], ...query], body, this.cookie());
     this.log.debug({ method, path, status: res.status }, 'push request');
+    this.emit('response', { method, path, status: res.status });
     return res;
   }
 
@@ -1148,6 +1151,21 @@ export class SimulatedTerminal extends EventEmitter<SimulatedTerminalEvents> {
     this.log.info({ event: ev.code, door: ev.door, index: ev.index }, 'event raised');
     this.emit('event', ev);
     return ev;
+  }
+
+  /**
+   * Fault injection: queues an `rtlog` line the caller wrote (say, one a faulty firmware garbled
+   * with a NUL byte) under the next record index, and uploads it like any other record: in
+   * order, re-sent until the server accepts it. Not an event (no `event` is emitted). Returns
+   * the index it took.
+   */
+  injectRawRecord(build: (index: number) => string): number {
+    this.assertRunning();
+    if (this.mode !== 'acc') throw new TerminalError(TerminalErrorCode.BAD_OPTIONS, 'raw records need acc mode');
+    const index = this.nextIndex++;
+    this.enqueue('rtlog', build(index));
+    this.kickFlush();
+    return index;
   }
 
   private queueRtstate(): void {
