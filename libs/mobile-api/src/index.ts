@@ -129,6 +129,8 @@ export interface PersonView {
   readonly email: string | null;
   readonly appLoginEnabled: boolean;
   readonly passwordSet: boolean;
+  /** `/api/v1/people/<id>/photo` when the person has a photo. */
+  readonly photoUrl: string | null;
   readonly guardianIds: string[];
   readonly createdAt: string;
 }

@@ -1,4 +1,5 @@
 import { Column, Entity } from 'typeorm';
+import { plainBytes } from '../crypto/encrypted.transformer';
 import { UuidEntity } from './uuid-entity';
 
 /** Level by event-code range (reference §7). */
@@ -59,7 +60,7 @@ export class AccessEventEntity extends UuidEntity {
   @Column({ name: 'in_out', type: 'integer', nullable: true })
   inOut!: number | null;
 
-  @Column({ type: 'bytea', nullable: true })
+  @Column({ type: 'bytea', nullable: true, transformer: plainBytes })
   picture!: Buffer | null;
 
   /** The line as received (null for server events and after a person's data was erased). */
