@@ -7,6 +7,8 @@ export const AccessCoreErrorCode = {
   VALIDATION_FAILED: 'VALIDATION_FAILED',
   /** The body is not well-formed JSON. */
   INVALID_JSON: 'INVALID_JSON',
+  /** The body does not decode with its Content-Encoding (e.g. `gzip` on plain JSON). */
+  INVALID_CONTENT_ENCODING: 'INVALID_CONTENT_ENCODING',
   /** Any other malformed request. */
   BAD_REQUEST: 'BAD_REQUEST',
   /** No such route or resource. */
@@ -50,6 +52,7 @@ export type AccessCoreErrorCode = (typeof AccessCoreErrorCode)[keyof typeof Acce
 export const ACCESS_CORE_ERROR_STATUS: { readonly [K in AccessCoreErrorCode]: number } = {
   VALIDATION_FAILED: 400,
   INVALID_JSON: 400,
+  INVALID_CONTENT_ENCODING: 400,
   BAD_REQUEST: 400,
   NOT_FOUND: 404,
   PAYLOAD_TOO_LARGE: 413,
