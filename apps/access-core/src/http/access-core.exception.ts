@@ -39,6 +39,8 @@ export const AccessCoreErrorCode = {
   CONFLICT: 'CONFLICT',
   /** The command's device is not polling, so it cannot be reached now. */
   DEVICE_OFFLINE: 'DEVICE_OFFLINE',
+  /** A remote unlock of a door that an active lockdown group holds. */
+  DOOR_LOCKED_DOWN: 'DOOR_LOCKED_DOWN',
   /** No outgoing mail server is configured on this site. */
   MAIL_NOT_CONFIGURED: 'MAIL_NOT_CONFIGURED',
   /** The configured mail server refused or could not be reached. */
@@ -68,6 +70,7 @@ export const ACCESS_CORE_ERROR_STATUS: { readonly [K in AccessCoreErrorCode]: nu
   RATE_LIMITED: 429,
   CONFLICT: 409,
   DEVICE_OFFLINE: 409,
+  DOOR_LOCKED_DOWN: 409,
   MAIL_NOT_CONFIGURED: 409,
   MAIL_SEND_FAILED: 502,
   INTERNAL: 500,

@@ -250,20 +250,14 @@ describe('mobile API: administrator', () => {
       expect((await admin.get<Json>('/api/v1/settings/cloud')).body).toEqual({
         pushToApp: false,
         pushDataToCloud: false,
-        brokerUri: null,
         ...uplink,
       });
-      const r = await admin.put<Json>('/api/v1/settings/cloud', {
-        pushToApp: true,
-        brokerUri: 'wss://broker.example.test',
-      });
-      expect(r.body).toEqual({
-        pushToApp: true,
-        pushDataToCloud: false,
-        brokerUri: 'wss://broker.example.test',
-        ...uplink,
-      });
-      expect((await admin.put<Json>('/api/v1/settings/cloud', { brokerUri: 'ftp://x' })).status).toBe(400);
+      const r = await admin.put<Json>('/api/v1/settings/cloud', { pushToApp: true });
+      expect(r.body).toEqual({ pushToApp: true, pushDataToCloud: false, ...uplink });
+      // The broker is the connector's setting (chosen at activation); the site stores no copy of it.
+      const stale = await admin.put<Json>('/api/v1/settings/cloud', { brokerUri: 'wss://broker.example.test' });
+      expect(stale.status).toBe(400);
+      expect(stale.body.details).toEqual([{ field: 'brokerUri', problems: ['property brokerUri should not exist'] }]);
     });
   });
 
@@ -381,9 +375,23 @@ describe('mobile API: administrator', () => {
         () => Promise.resolve(t1.door(1).lockedDown && t1.door(2).lockedDown),
         10_000,
       );
+      // A remote unlock while the door is under lockdown is refused, and nothing reaches the terminal.
+      const openDoors = async (): Promise<number> =>
+        (await site.pg.query(`SELECT count(*)::int AS n FROM "${site.schema}".device_command WHERE kind = 'open-door'`))
+          .rows[0].n as number;
+      const before = await openDoors();
+      const refused = await admin.post<Json>(`/api/v1/doors/${doors[0].id}/unlock`, { seconds: 3 });
+      expect(refused.status).toBe(409);
+      expect(refused.body.code).toBe('DOOR_LOCKED_DOWN');
+      expect(refused.body.message).toContain('Whole building');
+      expect(await openDoors()).toBe(before);
+      expect(t1.door(1).relayOpen || t1.door(2).relayOpen).toBe(false);
+
       const off = await admin.post<Json>(`/api/v1/lockdown/groups/${g.rows[0].id}/cancel`);
       expect(off.body).toMatchObject({ active: false, status: 'Normal' });
       await waitFor('doors unlocked on the terminal', () => Promise.resolve(!t1.door(1).lockedDown), 10_000);
+      const unlocked = await admin.post<Json>(`/api/v1/doors/${doors[0].id}/unlock`, { seconds: 1 });
+      expect(unlocked.body).toMatchObject({ status: 'acked' });
     });
 
     it('activates and cancels a lockdown once per Idempotency-Key, answering retries with the first result', async () => {
