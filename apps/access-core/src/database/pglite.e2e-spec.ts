@@ -88,6 +88,7 @@ describe('access-core on embedded PGlite (built app)', () => {
         'CreateAccessDomain1767312000000',
         'CreateAuthSession1767398400000',
         'MobilePath1767500000000',
+        'EventFingerprint1767600000000',
       ],
     });
     expect((await fetch(`${running.url}/readyz`)).status).toBe(200);

@@ -17,9 +17,16 @@ export class AccessEventEntity extends UuidEntity {
   @Column({ name: 'device_id', type: 'uuid', nullable: true })
   deviceId!: string | null;
 
-  /** The device's record `index` (unique per device; de-duplicates re-sent rtlog). */
+  /**
+   * The device's record `index`. With `fingerprint` it de-duplicates re-sent lines: unique per
+   * (device, index, fingerprint), since a terminal may restart its index.
+   */
   @Column({ name: 'device_index', type: 'bigint', nullable: true })
   deviceIndex!: string | null;
+
+  /** What the record says (events/event-fingerprint.ts); set with `deviceIndex`, else null. */
+  @Column({ type: 'uuid', nullable: true })
+  fingerprint!: string | null;
 
   @Column({ type: 'text' })
   source!: EventSource;

@@ -23,6 +23,7 @@ const EVENT_COLUMNS = [
   'device_sn',
   'device_id',
   'device_index',
+  'fingerprint',
   'source',
   'time',
   'code',
@@ -71,8 +72,8 @@ export class AccessEventRepository extends OrmRepository<AccessEventEntity> {
   }
 
   /**
-   * Inserts unless (deviceId, deviceIndex) already exists; returns the new row, or undefined
-   * for a duplicate (a re-sent rtlog line).
+   * Inserts unless (deviceId, deviceIndex, fingerprint) already exists; returns the new row, or
+   * undefined for a duplicate (a re-sent rtlog line).
    */
   async insertUnlessDuplicate(event: NewAccessEvent): Promise<AccessEventEntity | undefined> {
     const result = await this.orm.createQueryBuilder().insert().values(event).orIgnore().returning(['id']).execute();
@@ -83,7 +84,8 @@ export class AccessEventRepository extends OrmRepository<AccessEventEntity> {
 
   /**
    * Inserts a batch of events and the alarms of those that are new; an event whose (deviceId,
-   * deviceIndex) is already stored — or repeated within the batch — is skipped with its alarm.
+   * deviceIndex, fingerprint) is already stored — or repeated within the batch — is skipped with
+   * its alarm.
    * Returns, by event id, the rows stored.
    *
    * Group commit: one insert runs at a time, and the batches that arrive meanwhile (other
@@ -132,6 +134,7 @@ export class AccessEventRepository extends OrmRepository<AccessEventEntity> {
             e.deviceSn,
             e.deviceId,
             e.deviceIndex,
+            e.fingerprint,
             e.source,
             e.time,
             e.code,

@@ -349,6 +349,69 @@ describe('PUSH terminal driver with simulated terminals', () => {
     expect(rows.map((r) => r.device_index).sort()).toEqual(['9001', '9002']);
   });
 
+  it('stores every event of a terminal whose record index restarts, and a re-sent line once', async () => {
+    const nextSecond = async (): Promise<void> => {
+      const now = Math.floor(Date.now() / 1000);
+      await eventually('the next second', () => Math.floor(Date.now() / 1000) > now);
+    };
+    const rows = (sn: string) =>
+      h.query<{ device_index: string; card_no: string; raw: string; alarm: string | null }>(
+        `SELECT e.device_index::text, e.card_no, e.raw, a.id AS alarm
+           FROM access_event e LEFT JOIN alarm a ON a.event_id = e.id
+          WHERE e.device_sn = $1 AND e.code = 27 ORDER BY e.created_at, e.device_index`,
+        [sn],
+      );
+    const first = await terminal();
+    const sn = first.sn;
+    const live: string[] = [];
+    const off = h.app.get(DomainEvents).on('alarm.created', ({ event }) => {
+      if (event.deviceSn === sn) live.push(`${event.deviceIndex}:${event.cardNo}`);
+    });
+    try {
+      for (const card of ['5001', '5002', '5003']) await first.swipeCard(card, 1);
+      await eventually('three events', async () => (await rows(sn)).length === 3);
+      await first.stop();
+
+      // The simulator runs again with the same SN (the way `npm start` restarts it): index 1 again.
+      await nextSecond();
+      const second = await terminal({ sn });
+      for (const card of ['6001', '6002', '6003']) await second.swipeCard(card, 1);
+      await eventually('six events', async () => (await rows(sn)).length === 6);
+
+      // A factory reset (or a cleared log) restarts the index once more.
+      await nextSecond();
+      await second.restart({ factoryReset: true });
+      await second.waitOnline();
+      const [again] = await second.swipeCard('7001', 1);
+      expect(again.index).toBe(1);
+      await eventually('seven events', async () => (await rows(sn)).length === 7);
+
+      const stored = await rows(sn);
+      expect(stored.map((r) => `${r.device_index}:${r.card_no}`)).toEqual([
+        '1:5001',
+        '2:5002',
+        '3:5003',
+        '1:6001',
+        '2:6002',
+        '3:6003',
+        '1:7001',
+      ]);
+      expect(stored.every((r) => r.alarm !== null)).toBe(true); // 27 is exception-level: every one an alarm
+      await eventually('every alarm live', () => live.length === 7);
+      expect(live.sort()).toEqual(['1:5001', '1:6001', '1:7001', '2:5002', '2:6002', '3:5003', '3:6003']);
+
+      // The terminal sending the same line again (a lost answer) is stored once, and says so.
+      const resent = await iclock(`cdata?SN=${sn}&table=rtlog`, { method: 'POST', body: `${stored[6].raw}\r\n` });
+      expect(await resent.text()).toBe('OK');
+      expect(await rows(sn)).toHaveLength(7);
+      expect(
+        h.lines.some((l) => l.msg === 're-sent events already stored; skipped' && l.sn === sn && l.skipped === 1),
+      ).toBe(true);
+    } finally {
+      off();
+    }
+  });
+
   it('keeps the good lines of an rtlog whose numbers are out of range, skipping the bad ones, and answers OK', async () => {
     const t = await terminal();
     await t.stop();
