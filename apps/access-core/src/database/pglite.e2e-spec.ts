@@ -89,6 +89,7 @@ describe('access-core on embedded PGlite (built app)', () => {
         'CreateAuthSession1767398400000',
         'MobilePath1767500000000',
         'EventFingerprint1767600000000',
+        'PushRejectedLine1767610000000',
       ],
     });
     expect((await fetch(`${running.url}/readyz`)).status).toBe(200);

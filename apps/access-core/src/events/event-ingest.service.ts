@@ -61,13 +61,16 @@ export class EventIngestService {
   /**
    * Stores the events of one device in order; for each, what was stored, or undefined for a
    * re-send of an already stored record (same device, index and fingerprint; also within the
-   * batch), which is logged. Domain events are emitted in the order of the batch once all of it
-   * is stored.
+   * batch), which is logged. A record the database refuses (see AccessEventRepository.isRowError)
+   * is reported to `onRejected` with its position in the batch and why, and also answered
+   * undefined; the rest of the batch is stored. Domain events are emitted in the order of the
+   * batch once all of it is stored.
    */
   async recordBatch(
     device: DeviceEntity | null,
     deviceSn: string,
     batch: readonly IncomingEvent[],
+    onRejected?: (position: number, reason: string) => void,
   ): Promise<(RecordedEvent | undefined)[]> {
     if (batch.length === 0) return [];
     const doorNoOf = (e: IncomingEvent): number | null =>
@@ -106,10 +109,18 @@ export class EventIngestService {
         },
       };
     });
-    const stored = await this.events.insertBatch(rows);
+    const { stored, rejected } = await this.events.insertBatch(rows);
     const out: (RecordedEvent | undefined)[] = [];
     const resent: string[] = [];
-    for (const r of rows) {
+    for (const [position, r] of rows.entries()) {
+      const refused = rejected.get(r.id);
+      if (refused !== undefined) {
+        if (onRejected) onRejected(position, refused);
+        else
+          this.log.warn({ sn: deviceSn, index: r.event.deviceIndex, reason: refused }, 'event refused by the database');
+        out.push(undefined);
+        continue;
+      }
       const s = stored.get(r.id);
       if (!s) {
         resent.push(r.event.deviceIndex ?? '');

@@ -4,6 +4,9 @@ import { DeviceSessionService } from './device-session.service';
 import { DoorControlService } from './door-control.service';
 import { PushController } from './push.controller';
 import { PushService } from './push.service';
+import { RejectedLineRepository } from './rejected-line.repository';
+import { RejectedLineService } from './rejected-line.service';
+import { RejectedLinesController } from './rejected-lines.controller';
 import { RemoteVerificationService } from './remote-verification.service';
 import { SyncService } from './sync.service';
 
@@ -13,13 +16,14 @@ const SERVICES = [
   DoorControlService,
   RemoteVerificationService,
   SyncService,
+  RejectedLineService,
 ];
 
 /** The terminal driver (`/iclock/*`) and the services other modules use to reach terminals. */
 @Global()
 @Module({
-  controllers: [PushController],
-  providers: [...SERVICES, PushService],
+  controllers: [PushController, RejectedLinesController],
+  providers: [...SERVICES, PushService, RejectedLineRepository],
   exports: SERVICES,
 })
 export class TerminalsModule {}

@@ -447,7 +447,11 @@ describe('PUSH terminal driver with simulated terminals', () => {
     const byIndex = new Map(rows.map((r) => [r.device_index, r]));
     expect(byIndex.get('9103')).toMatchObject({ door_no: null });
     expect(byIndex.get('9104')).toMatchObject({ in_out: null });
-    expect(h.lines.some((l) => l.msg === 'rtlog lines without a valid event/time ignored' && l.bad === 1)).toBe(true);
+    expect(
+      h.lines.some(
+        (l) => l.msg === 'terminal lines set aside' && l.sn === t.sn && l.table === 'rtlog' && l.count === 1,
+      ),
+    ).toBe(true);
     // A command result with an impossible return code is skipped the same way.
     const cmd = await iclock(`devicecmd?SN=${t.sn}`, {
       method: 'POST',
@@ -455,7 +459,11 @@ describe('PUSH terminal driver with simulated terminals', () => {
     });
     expect(cmd.status).toBe(200);
     expect(await cmd.text()).toBe('OK');
-    expect(h.lines.some((l) => l.msg === 'devicecmd lines without ID/Return ignored' && l.bad === 1)).toBe(true);
+    expect(
+      h.lines.some(
+        (l) => l.msg === 'terminal lines set aside' && l.sn === t.sn && l.endpoint === 'devicecmd' && l.count === 1,
+      ),
+    ).toBe(true);
   });
 
   it('answers table data with counts, Attendance PUSH ATTLOG with OK:<n>, and time with DateTime', async () => {

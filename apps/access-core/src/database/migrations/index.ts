@@ -3,6 +3,7 @@ import { CreateAccessDomain1767312000000 } from './1767312000000-create-access-d
 import { CreateAuthSession1767398400000 } from './1767398400000-create-auth-session';
 import { MobilePath1767500000000 } from './1767500000000-mobile-path';
 import { EventFingerprint1767600000000 } from './1767600000000-event-fingerprint';
+import { PushRejectedLine1767610000000 } from './1767610000000-push-rejected-line';
 
 /** Every migration, oldest first. Never edit one after it is merged; add a new one. */
 export const ACCESS_CORE_MIGRATIONS = [
@@ -11,4 +12,5 @@ export const ACCESS_CORE_MIGRATIONS = [
   CreateAuthSession1767398400000,
   MobilePath1767500000000,
   EventFingerprint1767600000000,
+  PushRejectedLine1767610000000,
 ];
