@@ -46,6 +46,15 @@ export interface DeviceView {
   readonly lastSeenAt: string | null;
   readonly areaId: string | null;
   readonly areaName: string | null;
+  /** `pending`: an unknown terminal waiting for an operator; `rejected`: refused. */
+  readonly approval: 'pending' | 'approved' | 'rejected';
+  /** The address its last registration came from. */
+  readonly ip: string | null;
+  /** When the site first heard of it (or it was provisioned). */
+  readonly firstSeenAt: string;
+  /** Who approved or rejected it (`operator:<name>`) and when; null for a device never decided on. */
+  readonly decidedBy: string | null;
+  readonly decidedAt: string | null;
 }
 
 /**

@@ -39,6 +39,8 @@ export const AccessCoreErrorCode = {
   CONFLICT: 'CONFLICT',
   /** The command's device is not polling, so it cannot be reached now. */
   DEVICE_OFFLINE: 'DEVICE_OFFLINE',
+  /** The terminal is pending or rejected: nothing is sent to it until an operator approves it. */
+  DEVICE_NOT_APPROVED: 'DEVICE_NOT_APPROVED',
   /** A remote unlock of a door that an active lockdown group holds. */
   DOOR_LOCKED_DOWN: 'DOOR_LOCKED_DOWN',
   /** No outgoing mail server is configured on this site. */
@@ -70,6 +72,7 @@ export const ACCESS_CORE_ERROR_STATUS: { readonly [K in AccessCoreErrorCode]: nu
   RATE_LIMITED: 429,
   CONFLICT: 409,
   DEVICE_OFFLINE: 409,
+  DEVICE_NOT_APPROVED: 409,
   DOOR_LOCKED_DOWN: 409,
   MAIL_NOT_CONFIGURED: 409,
   MAIL_SEND_FAILED: 502,

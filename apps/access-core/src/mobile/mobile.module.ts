@@ -12,6 +12,7 @@ import { AuditService } from './audit.service';
 import { CredentialsService } from './credentials.service';
 import { DashboardController } from './dashboard.controller';
 import { DashboardService } from './dashboard.service';
+import { DevicesController } from './devices.controller';
 import { EventPresenter } from './event-presenter';
 import { IdempotencyRepository } from './idempotency.repository';
 import { InvitationsController } from './invitations.controller';
@@ -32,6 +33,7 @@ import { VisitsService } from './visits.service';
   imports: [SettingsModule, MailModule, TerminalsModule, LockdownModule, UplinkModule],
   controllers: [
     DashboardController,
+    DevicesController,
     AlarmsController,
     RemoteControlController,
     VisitsController,

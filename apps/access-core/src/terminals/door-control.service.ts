@@ -114,6 +114,12 @@ export class DoorControlService {
     if (!door) throw new AccessCoreException(AccessCoreErrorCode.NOT_FOUND, `no door ${doorId}`);
     const device = await this.devices.findById(door.deviceId);
     if (!device) throw new AccessCoreException(AccessCoreErrorCode.NOT_FOUND, `door ${doorId} has no device`);
+    if (device.approval !== 'approved') {
+      throw new AccessCoreException(
+        AccessCoreErrorCode.DEVICE_NOT_APPROVED,
+        `device ${device.alias} (${device.sn}) is ${device.approval}; an operator must approve it first`,
+      );
+    }
     if (!opts.queueWhenOffline && !this.sessions.isOnline(device.id)) {
       throw new AccessCoreException(
         AccessCoreErrorCode.DEVICE_OFFLINE,

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from '@lanbridge/logging';
 import type { AccessCoreConfig } from '../config/access-core.config';
 import { ACCESS_CORE_CONFIG, ROOT_LOGGER } from '../config/config.tokens';
-import type { DeviceEntity, DeviceProtocol } from '../domain/device.entity';
+import type { DeviceApproval, DeviceEntity, DeviceProtocol } from '../domain/device.entity';
 import { DeviceRepository, DoorRepository } from '../domain/device.repository';
 import type { DoorSensorState } from '../domain/door.entity';
 import { DomainEvents } from '../events/domain-events';
@@ -72,6 +72,20 @@ function withoutNul(kv: KeyValues, rejected: RejectedLines): KeyValues {
     else kept.push([k, v]);
   }
   return new KeyValues(kept);
+}
+
+/** Why a device that is not approved gets nothing (the log line and the 406 body say it). */
+function refusalOf(approval: DeviceApproval | 'not-recorded'): string {
+  switch (approval) {
+    case 'pending':
+      return 'device awaiting approval by an operator';
+    case 'rejected':
+      return 'device refused by an operator';
+    case 'not-recorded':
+      return 'too many devices awaiting approval; not recorded';
+    case 'approved':
+      return 'device approved';
+  }
 }
 
 /** A refusal: HTTP status, one log line with the reason, a short text body. */
@@ -184,11 +198,14 @@ export class PushService {
     return sn;
   }
 
-  /** A known device, token-checked when PUSH_CHECK_TOKEN is on, marked seen. */
+  /** An approved device, token-checked when PUSH_CHECK_TOKEN is on, marked seen. */
   private async requireDevice(req: PushRequest): Promise<DeviceEntity> {
     const sn = this.sn(req);
     const device = await this.sessions.find(sn);
     if (!device) throw new PushRefusal(401, 'unknown device');
+    // Nothing for a device nobody approved: no commands, no data, and its uploads are not
+    // taken (it keeps them, and sends them once approved).
+    if (device.approval !== 'approved') throw new PushRefusal(401, refusalOf(device.approval));
     if (this.config.PUSH_CHECK_TOKEN && device.registryCode && device.sessionId) {
       const token = cookieValue(req.cookie, 'token');
       if (token !== pushToken(device.registryCode, device.sn, device.sessionId)) {
@@ -214,11 +231,12 @@ export class PushService {
     const protocol = this.protocolOf(req);
     let device = await this.sessions.find(sn);
     if (protocol === 'att') {
-      // A provisioned device that never registered (no RegistryCode yet) enrols like a new one.
-      if (!device?.registryCode) {
+      // A provisioned device that never registered (no RegistryCode yet) enrols like a new one;
+      // so does one that is not approved, which records its call and refuses it.
+      if (!device?.registryCode || device.approval !== 'approved') {
         // Attendance firmware has no registry step: the handshake enrols it.
-        const registered = await this.sessions.register(sn, req.query, 'att');
-        if (!registered) throw new PushRefusal(401, 'unknown device (auto-enrolment is off)');
+        const registered = await this.sessions.register(sn, withoutNul(req.query, new RejectedLines()), 'att', req.ip);
+        if (registered.refused) throw new PushRefusal(401, refusalOf(registered.approval));
         device = registered.device;
         if (registered.firstContact) this.syncInBackground(device);
       } else {
@@ -226,8 +244,12 @@ export class PushService {
       }
       return ok(this.attOptions(device));
     }
-    if (!device) {
-      this.log.info({ sn, ip: req.ip }, 'handshake from an unknown device; it may register');
+    if (!device || device.approval !== 'approved') {
+      // Registering is how an unknown device asks to be let in (and is recorded for approval).
+      this.log.info(
+        { sn, ip: req.ip, approval: device?.approval },
+        'handshake from a device that is not approved; it may register',
+      );
       return ok();
     }
     if (!device.registryCode) {
@@ -244,9 +266,12 @@ export class PushService {
     const sn = this.sn(req);
     const rejected = new RejectedLines();
     const info = withoutNul(parseCommaText(req.body), rejected);
-    const registered = await this.sessions.register(sn, info, 'acc');
-    await this.rejectedLines.setAside(this.source(req, sn, registered?.device ?? null, null), rejected);
-    if (!registered) throw new PushRefusal(406, 'registration of unknown devices is disabled');
+    const registered = await this.sessions.register(sn, info, 'acc', req.ip);
+    await this.rejectedLines.setAside(
+      this.source(req, sn, registered.refused ? null : registered.device, null),
+      rejected,
+    );
+    if (registered.refused) throw new PushRefusal(406, refusalOf(registered.approval));
     const { device, firstContact } = registered;
     if (firstContact) this.syncInBackground(device);
     return ok(`RegistryCode=${device.registryCode ?? ''}`, {

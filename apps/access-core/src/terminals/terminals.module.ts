@@ -1,4 +1,5 @@
 import { Global, Module } from '@nestjs/common';
+import { DeviceApprovalService } from './device-approval.service';
 import { DeviceCommandService } from './device-command.service';
 import { DeviceSessionService } from './device-session.service';
 import { DoorControlService } from './door-control.service';
@@ -11,6 +12,7 @@ import { RemoteVerificationService } from './remote-verification.service';
 import { SyncService } from './sync.service';
 
 const SERVICES = [
+  DeviceApprovalService,
   DeviceCommandService,
   DeviceSessionService,
   DoorControlService,

@@ -24,6 +24,7 @@ describe('access domain migration on PostgreSQL', () => {
         'MobilePath1767500000000',
         'EventFingerprint1767600000000',
         'PushRejectedLine1767610000000',
+        'DeviceApproval1767620000000',
       ]);
       const tables = async (): Promise<string[]> =>
         (
@@ -37,6 +38,7 @@ describe('access domain migration on PostgreSQL', () => {
       expect(await tables()).toEqual(
         expect.arrayContaining(['device', 'door', 'person', 'access_event', 'device_command']),
       );
+      await ds.undoLastMigration({ transaction: 'each' }); // device.approval
       await ds.undoLastMigration({ transaction: 'each' }); // push_rejected_line
       await ds.undoLastMigration({ transaction: 'each' }); // access_event.fingerprint
       await ds.undoLastMigration({ transaction: 'each' }); // stream_event, stream_cursor, idempotency_record, cloud_outbox

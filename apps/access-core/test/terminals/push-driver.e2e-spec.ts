@@ -81,12 +81,13 @@ describe('PUSH terminal driver with simulated terminals', () => {
     await h?.close();
   });
 
-  it('auto-enrols an unknown terminal: registry, doors, readers, online', async () => {
+  it('auto-enrols an unknown terminal when PUSH_AUTO_ENROLL is on: registry, doors, readers, online', async () => {
     const t = await terminal({ doorCount: 2 });
     const device = await deviceOf(t);
     expect(device).toMatchObject({
       sn: t.sn,
       enrollment: 'auto',
+      approval: 'approved',
       protocol: 'acc',
       doorCount: 2,
       readerCount: 4,
