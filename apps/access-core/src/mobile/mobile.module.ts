@@ -23,6 +23,7 @@ import { MeService } from './me.service';
 import { NotificationsService } from './notifications.service';
 import { PeopleController } from './people.controller';
 import { PeopleService } from './people.service';
+import { RejectedLinesController } from './rejected-lines.controller';
 import { RemoteControlController } from './remote-control.controller';
 import { RemoteControlService } from './remote-control.service';
 import { VisitsController } from './visits.controller';
@@ -43,6 +44,7 @@ import { VisitsService } from './visits.service';
     PrivacyPolicyController,
     InvitationsController,
     SettingsController,
+    RejectedLinesController,
   ],
   providers: [
     AuditService,

@@ -7,7 +7,6 @@ import { PushController } from './push.controller';
 import { PushService } from './push.service';
 import { RejectedLineRepository } from './rejected-line.repository';
 import { RejectedLineService } from './rejected-line.service';
-import { RejectedLinesController } from './rejected-lines.controller';
 import { RemoteVerificationService } from './remote-verification.service';
 import { SyncService } from './sync.service';
 
@@ -24,7 +23,7 @@ const SERVICES = [
 /** The terminal driver (`/iclock/*`) and the services other modules use to reach terminals. */
 @Global()
 @Module({
-  controllers: [PushController, RejectedLinesController],
+  controllers: [PushController],
   providers: [...SERVICES, PushService, RejectedLineRepository],
   exports: SERVICES,
 })

@@ -123,10 +123,18 @@ describe('mobile API: administrator', () => {
       '/api/v1/doors/{id}/unlock',
       '/api/v1/invitations',
       '/api/v1/me/credential-qr',
+      '/api/v1/devices',
+      '/api/v1/devices/{id}/approve',
+      '/api/v1/devices/{id}/reject',
+      '/api/v1/push/rejected-lines',
+      '/api/v1/push/rejected-lines/{id}',
+      '/api/v1/people/{id}/photo',
     ]) {
       expect(r.body.paths[path]).toBeDefined();
     }
     expect(Object.keys(r.body.paths).filter((p) => p.startsWith('/iclock'))).toEqual([]);
+    const approval = r.body.paths['/api/v1/devices'].get.parameters.find((p: Json) => p.name === 'approval');
+    expect(approval.schema.enum).toEqual(['pending', 'approved', 'rejected']);
   });
 
   describe('people and settings', () => {

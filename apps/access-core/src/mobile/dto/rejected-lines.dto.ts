@@ -1,6 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsDateString, IsOptional, Matches } from 'class-validator';
-import { PageQueryDto } from '../../mobile/pagination';
+import { PageQueryDto } from '../pagination';
 
 export class RejectedLineQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ description: "only this terminal's lines (its serial number)" })

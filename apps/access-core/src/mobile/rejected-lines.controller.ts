@@ -6,9 +6,9 @@ import type { ClientInfo, Principal } from '../auth/principal';
 import { Roles } from '../auth/roles.decorator';
 import { OperationLogRepository } from '../domain/operator.repository';
 import { AccessCoreErrorCode, AccessCoreException } from '../http/access-core.exception';
-import { pageWindow, sortOrder } from '../mobile/pagination';
+import { pageWindow, sortOrder } from './pagination';
+import { RejectedLineService } from '../terminals/rejected-line.service';
 import { RejectedLineIdDto, RejectedLineQueryDto } from './dto/rejected-lines.dto';
-import { RejectedLineService } from './rejected-line.service';
 
 /** What terminals sent that could not be stored (RejectedLineService), for operators. */
 @ApiTags('admin: terminals')
