@@ -168,6 +168,17 @@ describe('approval of unknown terminals', () => {
     expect((await api('POST', `/api/v1/devices/${row.id}/approve`, { areaId: row.id })).status).toBe(409);
   });
 
+  it('holds an Attendance PUSH terminal (no registry step) the same way', async () => {
+    const t = await unknownTerminal({ mode: 'att' });
+    const row = await eventually('pending', () => pendingRow(t.sn));
+    const poll = await fetch(`${h.app.url}/iclock/cdata?SN=${t.sn}&options=all&pushver=2.4.1`);
+    expect(poll.status).toBe(401);
+    expect(t.tables.userByPinOrUndefined(PIN)).toBeUndefined();
+    expect((await api('POST', `/api/v1/devices/${row.id}/approve`, {})).body.approval).toBe('approved');
+    await t.waitOnline(15_000);
+    await eventually('the person on the terminal', () => t.tables.userByPinOrUndefined(PIN));
+  });
+
   it('keeps a rejected terminal refused, and cuts off one that was approved', async () => {
     const stranger = await unknownTerminal();
     const row = await eventually('pending', () => pendingRow(stranger.sn));
