@@ -261,7 +261,12 @@ describe('PUSH terminal driver with simulated terminals', () => {
     expect(
       await h.query('SELECT id FROM access_event WHERE pin = $1 OR person_id = $2', [pin, person.id]),
     ).toHaveLength(0);
-    await eventually('user deleted on the terminal', () => (t.tables.userByPinOrUndefined(pin) ? undefined : true));
+    // The delete waits behind the other queued commands; a loaded machine needs more than 10 s.
+    await eventually(
+      'user deleted on the terminal',
+      () => (t.tables.userByPinOrUndefined(pin) ? undefined : true),
+      30_000,
+    );
   });
 
   it('locks every door of a lockdown group, re-applies it after a terminal restart, and releases it', async () => {
