@@ -81,6 +81,9 @@ describe('access-core over HTTP against PostgreSQL', () => {
       'CreateAccessDomain1767312000000',
       'CreateAuthSession1767398400000',
       'MobilePath1767500000000',
+      'EventFingerprint1767600000000',
+      'PushRejectedLine1767610000000',
+      'DeviceApproval1767620000000',
     ]);
   });
 
@@ -223,8 +226,21 @@ describe('access-core migrations', () => {
         (await pg.query(`SELECT to_regclass($1) AS t`, [`"${schema}".${table}`])).rows[0].t !== null;
       const mobilePath = ['stream_event', 'stream_cursor', 'idempotency_record', 'cloud_outbox'];
       const tables = ['site_setting', 'device', 'access_event', 'auth_session', ...mobilePath];
-      for (const t of tables) expect(await exists(t)).toBe(true);
+      for (const t of [...tables, 'push_rejected_line']) expect(await exists(t)).toBe(true);
+      const columns = async (table: string): Promise<string[]> =>
+        (
+          await pg.query<{ column_name: string }>(
+            'SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2',
+            [schema, table],
+          )
+        ).rows.map((r) => r.column_name);
       // Newest first, each migration's down undoes exactly its up.
+      await ds.undoLastMigration({ transaction: 'each' });
+      expect(await columns('device')).not.toContain('approval');
+      await ds.undoLastMigration({ transaction: 'each' });
+      expect(await exists('push_rejected_line')).toBe(false);
+      await ds.undoLastMigration({ transaction: 'each' });
+      expect(await columns('access_event')).not.toContain('fingerprint');
       await ds.undoLastMigration({ transaction: 'each' });
       for (const t of mobilePath) expect(await exists(t)).toBe(false);
       expect(await exists('auth_session')).toBe(true);

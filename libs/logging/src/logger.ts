@@ -1,4 +1,5 @@
 import pino, { type Logger, type LoggerOptions } from 'pino';
+import { serializeError } from './error-serializer';
 
 export type { Logger } from 'pino';
 
@@ -60,6 +61,8 @@ export function createLogger(name: string, config: LoggerConfig = {}, destinatio
     name,
     level: config.level ?? 'info',
     redact: { paths: [...REDACT_PATHS], censor: '[redacted]' },
+    // Errors are serialized by us: a database error's SQL, parameters and detail never reach a line.
+    serializers: { err: serializeError, error: serializeError },
     timestamp: pino.stdTimeFunctions.isoTime,
     base: { pid: process.pid },
   };

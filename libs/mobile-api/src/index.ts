@@ -46,6 +46,43 @@ export interface DeviceView {
   readonly lastSeenAt: string | null;
   readonly areaId: string | null;
   readonly areaName: string | null;
+  /** `pending`: an unknown terminal waiting for an operator; `rejected`: refused. */
+  readonly approval: 'pending' | 'approved' | 'rejected';
+  /** The address its last registration came from. */
+  readonly ip: string | null;
+  /** When the site first heard of it (or it was provisioned). */
+  readonly firstSeenAt: string;
+  /** Who approved or rejected it (`operator:<name>`) and when; null for a device never decided on. */
+  readonly decidedBy: string | null;
+  readonly decidedAt: string | null;
+}
+
+/**
+ * A line a terminal uploaded that could not be stored, set aside for an operator
+ * (`GET /api/v1/push/rejected-lines`).
+ */
+export interface RejectedLineView {
+  readonly id: string;
+  readonly deviceSn: string;
+  /** Null when the device is unknown or was deleted since. */
+  readonly deviceId: string | null;
+  /** The terminal's address as access-core saw it. */
+  readonly ip: string | null;
+  /** `/iclock/<endpoint>`: `cdata`, `registry`, `devicecmd`, `querydata`. */
+  readonly endpoint: string;
+  /** The upload table (`rtlog`, `rtstate`, `ATTLOG`, `options`), or null (registry, command results). */
+  readonly table: string | null;
+  readonly reason: string;
+  /** The line as received (UTF-8; a NUL shows as U+0000), its first 8 KiB. */
+  readonly raw: string;
+  /** The line's full length in bytes. */
+  readonly rawBytes: number;
+  /** True when `raw` holds only the first 8 KiB. */
+  readonly truncated: boolean;
+  /** How often this device sent this very line (a terminal re-sends an upload it thinks failed). */
+  readonly times: number;
+  readonly firstReceivedAt: string;
+  readonly lastReceivedAt: string;
 }
 
 export interface AlarmSummary {
@@ -129,6 +166,8 @@ export interface PersonView {
   readonly email: string | null;
   readonly appLoginEnabled: boolean;
   readonly passwordSet: boolean;
+  /** `/api/v1/people/<id>/photo` when the person has a photo. */
+  readonly photoUrl: string | null;
   readonly guardianIds: string[];
   readonly createdAt: string;
 }

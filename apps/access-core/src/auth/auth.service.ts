@@ -47,7 +47,6 @@ export class AuthService {
     const subject =
       dto.type === 'admin' ? await this.checkOperator(name, dto.password) : await this.checkPerson(name, dto.password);
     if (!subject) {
-      this.limiter.failed(account);
       this.logger.warn({ account, ip: client.ip }, 'sign-in failed');
       throw new AccessCoreException(
         AccessCoreErrorCode.INVALID_CREDENTIALS,

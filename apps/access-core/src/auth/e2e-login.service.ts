@@ -6,7 +6,7 @@ import { compactDecrypt } from 'jose';
 import type { Logger } from '@lanbridge/logging';
 import { ROOT_LOGGER } from '../config/config.tokens';
 import { AccessCoreErrorCode, AccessCoreException } from '../http/access-core.exception';
-import { validationException } from '../http/validation.pipe';
+import { refuseNul, validationException } from '../http/validation.pipe';
 import { Clock } from '../system/clock';
 import { LoginThrottledException } from './auth.service';
 import { SealedLoginDto, type LoginDto } from './dto/login.dto';
@@ -150,6 +150,7 @@ export class E2eLoginService {
         'the login must carry the hid and nonce of its hello',
       );
     }
+    refuseNul(body);
     const dto = plainToInstance(SealedLoginDto, body);
     const errors = validateSync(dto, {
       whitelist: true,

@@ -55,8 +55,11 @@ export class WindowCounter {
 
 /**
  * Brute-force control for POST /auth/login and /auth/hello: every attempt counts against the
- * client IP, every failure against the account (admin:<username> / personnel:<pin>); a success
- * clears the account's count. In-process on purpose: access-core runs as one process per site.
+ * client IP and against the account (admin:<username> / personnel:<pin>), before the password
+ * is checked; a success clears the account's count. Counting first, in one synchronous step,
+ * is what holds against parallel attempts: the sixth of fifty simultaneous guesses is refused
+ * before any of the first five has been checked. In-process on purpose: access-core runs as
+ * one process per site.
  */
 @Injectable()
 export class LoginRateLimiter {
@@ -72,12 +75,16 @@ export class LoginRateLimiter {
     this.perAccount = new WindowCounter(config.AUTH_LOGIN_MAX_PER_ACCOUNT, windowMs);
   }
 
-  /** Records the attempt; returns seconds to wait when the IP or the account is over its limit. */
+  /**
+   * Records the attempt against the IP and the account before the password is checked; returns
+   * seconds to wait (nothing counted) when either is already at its limit.
+   */
   attempt(ip: string, account: string): number {
     const now = this.clock.now().getTime();
     const wait = Math.max(this.perIp.blockedFor(ip, now), this.perAccount.blockedFor(account, now));
     if (wait > 0) return Math.ceil(wait / 1000);
     this.perIp.hit(ip, now);
+    this.perAccount.hit(account, now);
     return 0;
   }
 
@@ -96,10 +103,6 @@ export class LoginRateLimiter {
   /** Seconds the IP must wait before its next attempt (0: it may try), without counting one. */
   ipWait(ip: string): number {
     return Math.ceil(this.perIp.blockedFor(ip, this.clock.now().getTime()) / 1000);
-  }
-
-  failed(account: string): void {
-    this.perAccount.hit(account, this.clock.now().getTime());
   }
 
   succeeded(account: string): void {

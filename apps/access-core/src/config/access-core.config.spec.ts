@@ -23,7 +23,7 @@ describe('loadAccessCoreConfig', () => {
       DATA_ENCRYPTION_KEY: undefined,
       DATA_ENCRYPTION_OLD_KEYS: [],
       DEVICE_OFFLINE_AFTER_MS: undefined,
-      PUSH_AUTO_ENROLL: true,
+      PUSH_AUTO_ENROLL: false,
       PUSH_CHECK_TOKEN: false,
       PUSH_ERROR_DELAY_SEC: 30,
       PUSH_MAX_BODY_BYTES: 1048576,

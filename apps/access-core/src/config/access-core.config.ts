@@ -35,7 +35,10 @@ export interface AccessCoreConfig {
   readonly DEVICE_OFFLINE_AFTER_MS: number | undefined;
   /** Refuse (401) terminal requests whose `token` cookie does not match. */
   readonly PUSH_CHECK_TOKEN: boolean;
-  /** Accept registrations from unknown serial numbers (auto-enrol into the default area); off → 406. */
+  /**
+   * Trust unknown serial numbers at once (approved into the default area). Off (the default):
+   * they are recorded as pending and get nothing until an operator approves them.
+   */
   readonly PUSH_AUTO_ENROLL: boolean;
   /** Largest terminal request body; larger → 413. */
   readonly PUSH_MAX_BODY_BYTES: number;
@@ -173,12 +176,14 @@ export const ACCESS_CORE_CONFIG_SPEC: ConfigSpec<AccessCoreConfig> = {
     fallback: () => undefined,
   },
   PUSH_CHECK_TOKEN: env.bool({
-    description: 'refuse terminal requests whose token cookie does not match (401)',
+    description:
+      'refuse terminal requests whose token cookie (MD5 of RegistryCode + SN + SessionID) does not match (401)',
     default: false,
   }),
   PUSH_AUTO_ENROLL: env.bool({
-    description: 'accept unknown terminals into the default area (off: registry answers 406)',
-    default: true,
+    description:
+      'approve unknown terminals at once into the default area (they receive every person and right); off: they wait as pending for an operator',
+    default: false,
   }),
   PUSH_MAX_BODY_BYTES: env.int({
     description: 'largest terminal request body (413 above)',

@@ -36,7 +36,11 @@ function startBuilt(dataDir: string, siteName: string): Promise<Running> {
   let stderr = '';
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`access-core did not start in 30 s:\n${stderr}`)), 30_000);
+    // PGlite's first start (WASM, then every migration) takes tens of seconds on a loaded machine.
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`access-core did not start in 90 s:\n${stderr}`));
+    }, 90_000);
     let pending = '';
     child.stdout.setEncoding('utf8');
     child.stdout.on('data', (chunk: string) => {
@@ -88,6 +92,9 @@ describe('access-core on embedded PGlite (built app)', () => {
         'CreateAccessDomain1767312000000',
         'CreateAuthSession1767398400000',
         'MobilePath1767500000000',
+        'EventFingerprint1767600000000',
+        'PushRejectedLine1767610000000',
+        'DeviceApproval1767620000000',
       ],
     });
     expect((await fetch(`${running.url}/readyz`)).status).toBe(200);
@@ -117,5 +124,5 @@ describe('access-core on embedded PGlite (built app)', () => {
     expect(again.name).toBe('Renamed embedded');
     running.child.kill('SIGTERM');
     expect(await running.exited).toBe(0);
-  }, 90_000);
+  }, 240_000);
 });

@@ -176,17 +176,26 @@ export class DemoSeeder {
           // The simulator's F20/M, like most panels, has an in and an out reader per door.
           readerCount: d.doors * 2,
           enrollment: 'provisioned',
+          // Provisioned by the seed, as an operator would: the demo terminals need no approval.
+          approval: 'approved',
           online: false,
           areaId: area.id,
           options: {},
         }),
       );
       this.changed(`device provisioned: ${d.sn} ${d.alias}`, { sn: d.sn, area: area.name });
-    } else if (device.alias !== d.alias || device.areaId !== area.id) {
-      await this.devices.orm.update({ id: device.id }, { alias: d.alias, areaId: area.id, updatedAt: new Date() });
+    } else if (device.alias !== d.alias || device.areaId !== area.id || device.approval === 'pending') {
+      // A demo terminal that called in before the seed ran waits as pending: the seed approves
+      // it. One an operator rejected stays rejected.
+      const approval = device.approval === 'pending' ? 'approved' : device.approval;
+      await this.devices.orm.update(
+        { id: device.id },
+        { alias: d.alias, areaId: area.id, approval, updatedAt: new Date() },
+      );
       device.alias = d.alias;
       device.areaId = area.id;
-      this.changed(`device updated: ${d.sn} ${d.alias}`, { sn: d.sn, area: area.name });
+      device.approval = approval;
+      this.changed(`device updated: ${d.sn} ${d.alias}`, { sn: d.sn, area: area.name, approval });
     }
     for (const door of await this.doors.ensureForDevice(device)) {
       this.changed(`door created: ${door.name}`, { sn: device.sn, doorNo: door.doorNo });

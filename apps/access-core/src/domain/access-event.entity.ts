@@ -1,4 +1,5 @@
 import { Column, Entity } from 'typeorm';
+import { plainBytes } from '../crypto/encrypted.transformer';
 import { UuidEntity } from './uuid-entity';
 
 /** Level by event-code range (reference §7). */
@@ -16,9 +17,16 @@ export class AccessEventEntity extends UuidEntity {
   @Column({ name: 'device_id', type: 'uuid', nullable: true })
   deviceId!: string | null;
 
-  /** The device's record `index` (unique per device; de-duplicates re-sent rtlog). */
+  /**
+   * The device's record `index`. With `fingerprint` it de-duplicates re-sent lines: unique per
+   * (device, index, fingerprint), since a terminal may restart its index.
+   */
   @Column({ name: 'device_index', type: 'bigint', nullable: true })
   deviceIndex!: string | null;
+
+  /** What the record says (events/event-fingerprint.ts); set with `deviceIndex`, else null. */
+  @Column({ type: 'uuid', nullable: true })
+  fingerprint!: string | null;
 
   @Column({ type: 'text' })
   source!: EventSource;
@@ -59,7 +67,7 @@ export class AccessEventEntity extends UuidEntity {
   @Column({ name: 'in_out', type: 'integer', nullable: true })
   inOut!: number | null;
 
-  @Column({ type: 'bytea', nullable: true })
+  @Column({ type: 'bytea', nullable: true, transformer: plainBytes })
   picture!: Buffer | null;
 
   /** The line as received (null for server events and after a person's data was erased). */

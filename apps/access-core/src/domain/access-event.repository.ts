@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, type Repository } from 'typeorm';
+import { scrubDatabaseText } from '@lanbridge/logging';
 import { AccessEventEntity, AlarmEntity } from './access-event.entity';
 import { OrmRepository } from './orm-repository';
 
@@ -18,11 +19,34 @@ export interface StoredBatchEvent {
   readonly alarmCreatedAt: Date | null;
 }
 
+/** The outcome of one batch: stored events by id, and the ids the database refused, with why. */
+export interface BatchOutcome {
+  readonly stored: Map<string, StoredBatchEvent>;
+  readonly rejected: Map<string, string>;
+}
+
+/**
+ * A refusal that is about the row itself, not the database's health: SQLSTATE class 22 (data
+ * exception, e.g. a NUL byte in text) or 23 (integrity constraint). Such a row is set aside; any
+ * other failure fails the batch, so the terminal sends it again later.
+ */
+export function isRowError(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^2[23][0-9A-Z]{3}$/.test(code);
+}
+
+function rowErrorReason(err: unknown): string {
+  const e = err as { code?: string; message?: string; constraint?: string };
+  const what = scrubDatabaseText(e.message ?? '').slice(0, 200);
+  return `the database refused the record (${e.code ?? '?'}${e.constraint ? `, ${e.constraint}` : ''}): ${what}`;
+}
+
 const EVENT_COLUMNS = [
   'id',
   'device_sn',
   'device_id',
   'device_index',
+  'fingerprint',
   'source',
   'time',
   'code',
@@ -41,14 +65,16 @@ const EVENT_COLUMNS = [
 /** Rows per statement (PostgreSQL takes at most 65,535 parameters). */
 const BATCH_ROWS = 1_000;
 
+interface WaitingBatch {
+  readonly rows: readonly BatchEvent[];
+  readonly resolve: (outcome: BatchOutcome) => void;
+  readonly reject: (err: unknown) => void;
+}
+
 @Injectable()
 export class AccessEventRepository extends OrmRepository<AccessEventEntity> {
   /** Batches waiting for the insert in flight (see `insertBatch`). */
-  private waiting: {
-    readonly rows: readonly BatchEvent[];
-    readonly resolve: (stored: Map<string, StoredBatchEvent>) => void;
-    readonly reject: (err: unknown) => void;
-  }[] = [];
+  private waiting: WaitingBatch[] = [];
   private inserting: Promise<void> | undefined;
 
   constructor(@Inject(DataSource) dataSource: DataSource) {
@@ -71,8 +97,8 @@ export class AccessEventRepository extends OrmRepository<AccessEventEntity> {
   }
 
   /**
-   * Inserts unless (deviceId, deviceIndex) already exists; returns the new row, or undefined
-   * for a duplicate (a re-sent rtlog line).
+   * Inserts unless (deviceId, deviceIndex, fingerprint) already exists; returns the new row, or
+   * undefined for a duplicate (a re-sent rtlog line).
    */
   async insertUnlessDuplicate(event: NewAccessEvent): Promise<AccessEventEntity | undefined> {
     const result = await this.orm.createQueryBuilder().insert().values(event).orIgnore().returning(['id']).execute();
@@ -83,15 +109,17 @@ export class AccessEventRepository extends OrmRepository<AccessEventEntity> {
 
   /**
    * Inserts a batch of events and the alarms of those that are new; an event whose (deviceId,
-   * deviceIndex) is already stored — or repeated within the batch — is skipped with its alarm.
-   * Returns, by event id, the rows stored.
+   * deviceIndex, fingerprint) is already stored — or repeated within the batch — is skipped with
+   * its alarm.
+   * Returns, by event id, the rows stored, and the rows the database refused (see isRowError).
    *
    * Group commit: one insert runs at a time, and the batches that arrive meanwhile (other
    * terminals' uploads) are stored together by the next one, one statement and one commit for
    * all of them. If such a shared insert fails, each batch is retried on its own, so one bad
-   * batch never fails another terminal's upload.
+   * batch never fails another terminal's upload; a batch that fails on its own for a row's
+   * sake is stored row by row, so one bad row never fails the rest of its upload.
    */
-  insertBatch(rows: readonly BatchEvent[]): Promise<Map<string, StoredBatchEvent>> {
+  insertBatch(rows: readonly BatchEvent[]): Promise<BatchOutcome> {
     return new Promise((resolve, reject) => {
       this.waiting.push({ rows, resolve, reject });
       this.inserting ??= this.drainBatches();
@@ -104,13 +132,44 @@ export class AccessEventRepository extends OrmRepository<AccessEventEntity> {
       this.waiting = [];
       try {
         const stored = await this.insertRows(batches.flatMap((b) => b.rows));
-        for (const b of batches) b.resolve(stored);
+        for (const b of batches) b.resolve({ stored, rejected: new Map() });
       } catch (err) {
-        if (batches.length === 1) batches[0].reject(err);
-        else for (const b of batches) await this.insertRows(b.rows).then(b.resolve, b.reject);
+        if (batches.length === 1) await this.rowByRow(batches[0], err);
+        else {
+          for (const b of batches) {
+            await this.insertRows(b.rows).then(
+              (stored) => b.resolve({ stored, rejected: new Map() }),
+              (alone: unknown) => this.rowByRow(b, alone),
+            );
+          }
+        }
       }
     }
     this.inserting = undefined;
+  }
+
+  /** After `err` failed the batch on its own: each row alone if it was a row's fault, else fail. */
+  private async rowByRow(batch: WaitingBatch, err: unknown): Promise<void> {
+    if (!isRowError(err) || batch.rows.length === 0) {
+      batch.reject(err);
+      return;
+    }
+    const stored = new Map<string, StoredBatchEvent>();
+    const rejected = new Map<string, string>();
+    try {
+      for (const row of batch.rows) {
+        try {
+          for (const [id, s] of await this.insertRows([row])) stored.set(id, s);
+        } catch (rowErr) {
+          if (!isRowError(rowErr)) throw rowErr;
+          rejected.set(row.id, rowErrorReason(rowErr));
+        }
+      }
+    } catch (fatal) {
+      batch.reject(fatal);
+      return;
+    }
+    batch.resolve({ stored, rejected });
   }
 
   /** One statement (one round trip, one commit) per 1,000 rows. */
@@ -132,6 +191,7 @@ export class AccessEventRepository extends OrmRepository<AccessEventEntity> {
             e.deviceSn,
             e.deviceId,
             e.deviceIndex,
+            e.fingerprint,
             e.source,
             e.time,
             e.code,

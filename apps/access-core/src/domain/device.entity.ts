@@ -10,6 +10,13 @@ export type DeviceProtocol = 'acc' | 'att';
  */
 export type DeviceEnrollment = 'auto' | 'provisioned';
 
+/**
+ * `pending`: an unknown serial number called in and waits for an operator (it gets nothing);
+ * `approved`: a site terminal; `rejected`: refused for good (until an operator approves it).
+ */
+export type DeviceApproval = 'pending' | 'approved' | 'rejected';
+export const DEVICE_APPROVALS: readonly DeviceApproval[] = ['pending', 'approved', 'rejected'];
+
 /** A terminal or panel, keyed by its serial number. */
 @Entity({ name: 'device' })
 export class DeviceEntity extends UuidEntity {
@@ -54,6 +61,20 @@ export class DeviceEntity extends UuidEntity {
 
   @Column({ type: 'text', default: 'auto' })
   enrollment!: DeviceEnrollment;
+
+  @Column({ type: 'text', default: 'approved' })
+  approval!: DeviceApproval;
+
+  /** Who approved or rejected it (`operator:<name>`), and when. */
+  @Column({ name: 'decided_by', type: 'text', nullable: true })
+  decidedBy!: string | null;
+
+  @Column({ name: 'decided_at', type: 'timestamptz', nullable: true })
+  decidedAt!: Date | null;
+
+  /** The address its last registration (or attendance handshake) came from. */
+  @Column({ name: 'last_ip', type: 'text', nullable: true })
+  lastIp!: string | null;
 
   @Column({ type: 'boolean', default: false })
   online!: boolean;

@@ -20,6 +20,17 @@ export class LockdownGroupRepository extends OrmRepository<LockdownGroupEntity> 
     return (await this.groupDoors.findBy({ lockdownGroupId: groupId })).map((r) => r.doorId);
   }
 
+  /** Names of the active groups that hold this door (why it is under lockdown). */
+  async activeNamesForDoor(doorId: string): Promise<string[]> {
+    const rows = await this.orm
+      .createQueryBuilder('g')
+      .innerJoin(LockdownGroupDoorEntity, 'gd', 'gd.lockdown_group_id = g.id')
+      .where('gd.door_id = :doorId AND g.active = true', { doorId })
+      .orderBy('g.name', 'ASC')
+      .getMany();
+    return rows.map((g) => g.name);
+  }
+
   async setDoors(groupId: string, doorIds: readonly string[]): Promise<void> {
     await this.dataSource.transaction(async (m) => {
       await m.delete(LockdownGroupDoorEntity, { lockdownGroupId: groupId });

@@ -16,7 +16,7 @@ export interface DomainEventMap {
   /** An exception/alarm-level event raised an Alarm row. */
   'alarm.created': { alarm: AlarmEntity; event: AccessEventEntity; device: DeviceEntity | null };
   /** A device went online or offline (or re-registered). */
-  'device.status': { device: DeviceEntity; online: boolean; reason: 'poll' | 'registry' | 'timeout' };
+  'device.status': { device: DeviceEntity; online: boolean; reason: 'poll' | 'registry' | 'timeout' | 'rejected' };
   /**
    * A terminal (re)started a session: `handshake` (power-on, reconnect after errors) or
    * `registered`. Device-side volatile state (remote lock) may be lost: re-apply it.

@@ -8,11 +8,12 @@ import type { DeviceEntity } from '../domain/device.entity';
 import { DomainEvents } from './domain-events';
 import { EventLookups } from './event-lookups';
 import { eventLevel, eventName } from './event-codes';
+import { eventFingerprint } from './event-fingerprint';
 
 /** One event as parsed from a terminal (or made up by access-core). */
 export interface IncomingEvent {
   readonly source: EventSource;
-  /** The device's record index (dedupe key with the device), when it has one. */
+  /** The device's record index (with the device and the fingerprint, the dedupe key), when it has one. */
   readonly deviceIndex: string | null;
   readonly time: Date;
   readonly code: number;
@@ -52,20 +53,24 @@ export class EventIngestService {
     this.log = root.child({ component: 'event-ingest' });
   }
 
-  /** Stores one event; undefined when it is a duplicate of an already stored (device, index). */
+  /** Stores one event; undefined when the same record (device, index, fingerprint) is already stored. */
   async record(device: DeviceEntity | null, deviceSn: string, e: IncomingEvent): Promise<RecordedEvent | undefined> {
     return (await this.recordBatch(device, deviceSn, [e]))[0];
   }
 
   /**
    * Stores the events of one device in order; for each, what was stored, or undefined for a
-   * duplicate of an already stored (device, index) (also within the batch). Domain events are
-   * emitted in the order of the batch once all of it is stored.
+   * re-send of an already stored record (same device, index and fingerprint; also within the
+   * batch), which is logged. A record the database refuses (see AccessEventRepository.isRowError)
+   * is reported to `onRejected` with its position in the batch and why, and also answered
+   * undefined; the rest of the batch is stored. Domain events are emitted in the order of the
+   * batch once all of it is stored.
    */
   async recordBatch(
     device: DeviceEntity | null,
     deviceSn: string,
     batch: readonly IncomingEvent[],
+    onRejected?: (position: number, reason: string) => void,
   ): Promise<(RecordedEvent | undefined)[]> {
     if (batch.length === 0) return [];
     const doorNoOf = (e: IncomingEvent): number | null =>
@@ -86,6 +91,7 @@ export class EventIngestService {
           deviceSn,
           deviceId: device?.id ?? null,
           deviceIndex: e.deviceIndex,
+          fingerprint: e.deviceIndex === null ? null : eventFingerprint(e),
           source: e.source,
           time: e.time,
           code: e.code,
@@ -103,12 +109,21 @@ export class EventIngestService {
         },
       };
     });
-    const stored = await this.events.insertBatch(rows);
+    const { stored, rejected } = await this.events.insertBatch(rows);
     const out: (RecordedEvent | undefined)[] = [];
-    for (const r of rows) {
+    const resent: string[] = [];
+    for (const [position, r] of rows.entries()) {
+      const refused = rejected.get(r.id);
+      if (refused !== undefined) {
+        if (onRejected) onRejected(position, refused);
+        else
+          this.log.warn({ sn: deviceSn, index: r.event.deviceIndex, reason: refused }, 'event refused by the database');
+        out.push(undefined);
+        continue;
+      }
       const s = stored.get(r.id);
       if (!s) {
-        this.log.debug({ sn: deviceSn, index: r.event.deviceIndex, code: r.event.code }, 'duplicate event ignored');
+        resent.push(r.event.deviceIndex ?? '');
         out.push(undefined);
         continue;
       }
@@ -127,6 +142,13 @@ export class EventIngestService {
         });
       }
       out.push({ event, alarm });
+    }
+    if (resent.length > 0) {
+      // Deliberately not stored: the same record (index and content) is already there.
+      this.log.info(
+        { sn: deviceSn, skipped: resent.length, indexes: resent.slice(0, 20) },
+        're-sent events already stored; skipped',
+      );
     }
     // Emitted once the whole batch is stored, in order (listeners may read any of it back).
     for (const r of out) {

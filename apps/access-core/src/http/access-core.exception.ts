@@ -7,6 +7,8 @@ export const AccessCoreErrorCode = {
   VALIDATION_FAILED: 'VALIDATION_FAILED',
   /** The body is not well-formed JSON. */
   INVALID_JSON: 'INVALID_JSON',
+  /** The body does not decode with its Content-Encoding (e.g. `gzip` on plain JSON). */
+  INVALID_CONTENT_ENCODING: 'INVALID_CONTENT_ENCODING',
   /** Any other malformed request. */
   BAD_REQUEST: 'BAD_REQUEST',
   /** No such route or resource. */
@@ -37,6 +39,10 @@ export const AccessCoreErrorCode = {
   CONFLICT: 'CONFLICT',
   /** The command's device is not polling, so it cannot be reached now. */
   DEVICE_OFFLINE: 'DEVICE_OFFLINE',
+  /** The terminal is pending or rejected: nothing is sent to it until an operator approves it. */
+  DEVICE_NOT_APPROVED: 'DEVICE_NOT_APPROVED',
+  /** A remote unlock of a door that an active lockdown group holds. */
+  DOOR_LOCKED_DOWN: 'DOOR_LOCKED_DOWN',
   /** No outgoing mail server is configured on this site. */
   MAIL_NOT_CONFIGURED: 'MAIL_NOT_CONFIGURED',
   /** The configured mail server refused or could not be reached. */
@@ -50,6 +56,7 @@ export type AccessCoreErrorCode = (typeof AccessCoreErrorCode)[keyof typeof Acce
 export const ACCESS_CORE_ERROR_STATUS: { readonly [K in AccessCoreErrorCode]: number } = {
   VALIDATION_FAILED: 400,
   INVALID_JSON: 400,
+  INVALID_CONTENT_ENCODING: 400,
   BAD_REQUEST: 400,
   NOT_FOUND: 404,
   PAYLOAD_TOO_LARGE: 413,
@@ -65,6 +72,8 @@ export const ACCESS_CORE_ERROR_STATUS: { readonly [K in AccessCoreErrorCode]: nu
   RATE_LIMITED: 429,
   CONFLICT: 409,
   DEVICE_OFFLINE: 409,
+  DEVICE_NOT_APPROVED: 409,
+  DOOR_LOCKED_DOWN: 409,
   MAIL_NOT_CONFIGURED: 409,
   MAIL_SEND_FAILED: 502,
   INTERNAL: 500,

@@ -67,7 +67,10 @@ export class LockdownService implements OnModuleInit, OnModuleDestroy {
     if (doorIds.length > 0) await this.doors.orm.update({ id: In(doorIds) }, { lockedDown: true, normalOpen: false });
     const commands: DeviceCommandEntity[] = [];
     for (const doorId of doorIds) {
-      commands.push(await this.control.lockDoor(doorId, { actor, queueWhenOffline: true }));
+      const command = await this.unlessNotApproved(() =>
+        this.control.lockDoor(doorId, { actor, queueWhenOffline: true }),
+      );
+      if (command) commands.push(command);
     }
     const updated = await this.requireGroup(group.id);
     this.log.info({ group: group.name, doors: doorIds.length, actor }, 'lockdown activated');
@@ -85,7 +88,10 @@ export class LockdownService implements OnModuleInit, OnModuleDestroy {
     for (const doorId of doorIds) {
       if (stillHeld.has(doorId)) continue;
       await this.doors.orm.update({ id: doorId }, { lockedDown: false });
-      commands.push(await this.control.unlockDoor(doorId, { actor, queueWhenOffline: true }));
+      const command = await this.unlessNotApproved(() =>
+        this.control.unlockDoor(doorId, { actor, queueWhenOffline: true }),
+      );
+      if (command) commands.push(command);
     }
     const updated = await this.requireGroup(group.id);
     this.log.info({ group: group.name, unlocked: commands.length, actor }, 'lockdown cancelled');
@@ -111,6 +117,22 @@ export class LockdownService implements OnModuleInit, OnModuleDestroy {
     }
     if (sent > 0) this.log.info({ sn: device.sn, doors: sent }, 'lockdown re-applied');
     return sent;
+  }
+
+  /**
+   * A door of a device that is no longer approved gets no command; its Under Lockdown mark
+   * stays, and the lock is re-applied if the device is approved again and registers.
+   */
+  private async unlessNotApproved(send: () => Promise<DeviceCommandEntity>): Promise<DeviceCommandEntity | undefined> {
+    try {
+      return await send();
+    } catch (err) {
+      if (err instanceof AccessCoreException && err.code === AccessCoreErrorCode.DEVICE_NOT_APPROVED) {
+        this.log.warn({ reason: err.message }, 'lockdown command not sent to a device that is not approved');
+        return undefined;
+      }
+      throw err;
+    }
   }
 
   private async doorsHeldByActiveGroups(): Promise<Set<string>> {

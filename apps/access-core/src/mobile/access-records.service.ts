@@ -5,7 +5,7 @@ import { AccessEventRepository } from '../domain/access-event.repository';
 import { DoorEntity } from '../domain/door.entity';
 import { PersonEntity } from '../domain/person.entity';
 import { AccessCoreErrorCode, AccessCoreException } from '../http/access-core.exception';
-import { sniffImageType } from './alarms.service';
+import { sniffImageType } from './default-picture';
 import type { Picture } from './default-picture';
 import type { AccessRecordQueryDto } from './dto/alarms.dto';
 import { EventPresenter, type AccessRecordView } from './event-presenter';

@@ -9,7 +9,7 @@ import { EventLookups } from '../events/event-lookups';
 import { AccessCoreErrorCode, AccessCoreException } from '../http/access-core.exception';
 import { Clock } from '../system/clock';
 import { AuditService } from './audit.service';
-import { DEFAULT_PICTURE, type Picture } from './default-picture';
+import { DEFAULT_PICTURE, sniffImageType, type Picture } from './default-picture';
 import type { AlarmListQueryDto } from './dto/alarms.dto';
 import { EventPresenter, type AlarmDetailView, type AlarmView } from './event-presenter';
 import { dayBounds, likePattern, pageWindow, sortOrder, type Page, pageOfIds } from './pagination';
@@ -142,10 +142,4 @@ export class AlarmsService {
     const ctx = (await this.lookups.contexts([event])).get(event.id);
     return ctx ? this.presenter.alarm(alarm, event, ctx) : undefined;
   }
-}
-
-export function sniffImageType(bytes: Buffer): string {
-  if (bytes[0] === 0xff && bytes[1] === 0xd8) return 'image/jpeg';
-  if (bytes[0] === 0x89 && bytes[1] === 0x50) return 'image/png';
-  return 'application/octet-stream';
 }

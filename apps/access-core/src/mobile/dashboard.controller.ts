@@ -18,7 +18,10 @@ export class DashboardController {
   }
 
   @Get('devices')
-  @ApiOperation({ summary: 'Devices with their status; filter online/offline and area' })
+  @ApiOperation({
+    summary:
+      'Devices with their status and approval; filter online/offline, area, and approval (default approved: the site terminals)',
+  })
   devices(@Query() q: DeviceListQueryDto): Promise<Page<DeviceView>> {
     return this.dashboard.deviceList(q);
   }

@@ -21,6 +21,7 @@ export class DashboardService {
 
   async dashboard(areaId: string | undefined): Promise<Dashboard> {
     const where = await this.deviceScope(areaId);
+    where.approval = 'approved';
     const [total, online, people, visitorsToday, areas] = await Promise.all([
       this.devices.orm.countBy(where),
       this.devices.orm.countBy({ ...where, online: true }),
@@ -40,8 +41,11 @@ export class DashboardService {
   async deviceList(q: DeviceListQueryDto): Promise<Page<DeviceView>> {
     const where = await this.deviceScope(q.areaId);
     if (q.status) where.online = q.status === 'online';
+    where.approval = q.approval ?? 'approved';
     const { page, pageSize, skip, take } = pageWindow(q);
-    const [rows, total] = await this.devices.orm.findAndCount({ where, order: { alias: 'ASC' }, skip, take });
+    // The site's terminals by name; the ones waiting for a decision newest first.
+    const order = where.approval === 'approved' ? { alias: 'ASC' as const } : { createdAt: 'DESC' as const };
+    const [rows, total] = await this.devices.orm.findAndCount({ where, order: { ...order, id: 'ASC' }, skip, take });
     return { items: await this.views(rows), page, pageSize, total };
   }
 
@@ -59,6 +63,11 @@ export class DashboardService {
       lastSeenAt: d.lastSeenAt?.toISOString() ?? null,
       areaId: d.areaId,
       areaName: d.areaId ? (names.get(d.areaId) ?? null) : null,
+      approval: d.approval,
+      ip: d.lastIp,
+      firstSeenAt: d.createdAt.toISOString(),
+      decidedBy: d.decidedBy,
+      decidedAt: d.decidedAt?.toISOString() ?? null,
     }));
   }
 

@@ -29,7 +29,11 @@ export type { InvitationView, InvitationCreated } from '@lanbridge/mobile-api';
 /** An invitation QR is accepted this long before the visit starts (arriving early). */
 const EARLY_ARRIVAL_MS = 60 * 60 * 1000;
 
-function view(i: InvitationEntity): InvitationView {
+/**
+ * An invitation as the person sees it at `now`: one still pending after its end is `expired`
+ * (the stored row keeps `pending`; the QR is refused past the end either way).
+ */
+function view(i: InvitationEntity, now: Date): InvitationView {
   return {
     id: i.id,
     firstName: i.firstName,
@@ -41,7 +45,7 @@ function view(i: InvitationEntity): InvitationView {
     reason: i.reason,
     visitorCount: i.visitorCount,
     remarks: i.remarks,
-    status: i.status,
+    status: i.status === 'pending' && now.getTime() >= i.endAt.getTime() ? 'expired' : i.status,
     usedAt: i.usedAt?.toISOString() ?? null,
     createdAt: i.createdAt.toISOString(),
   };
@@ -81,11 +85,12 @@ export class InvitationsService implements OnModuleInit, CodeVerifier {
       skip,
       take,
     });
-    return { items: rows.map(view), page, pageSize, total };
+    const now = this.clock.now();
+    return { items: rows.map((i) => view(i, now)), page, pageSize, total };
   }
 
   async get(personId: string, id: string): Promise<InvitationView> {
-    return view(await this.requireOwn(personId, id));
+    return view(await this.requireOwn(personId, id), this.clock.now());
   }
 
   async create(dto: CreateInvitationDto, who: Principal, client: ClientInfo): Promise<InvitationCreated> {
@@ -200,7 +205,7 @@ export class InvitationsService implements OnModuleInit, CodeVerifier {
       reinvitedFrom: reinvitedFrom ?? null,
     });
     return {
-      invitation: view(inv),
+      invitation: view(inv, this.clock.now()),
       qr: { code, png: `data:image/png;base64,${png.toString('base64')}` },
       mail: { to: inv.email, messageId },
     };

@@ -12,6 +12,7 @@ import { AuditService } from './audit.service';
 import { CredentialsService } from './credentials.service';
 import { DashboardController } from './dashboard.controller';
 import { DashboardService } from './dashboard.service';
+import { DevicesController } from './devices.controller';
 import { EventPresenter } from './event-presenter';
 import { IdempotencyRepository } from './idempotency.repository';
 import { InvitationsController } from './invitations.controller';
@@ -22,6 +23,7 @@ import { MeService } from './me.service';
 import { NotificationsService } from './notifications.service';
 import { PeopleController } from './people.controller';
 import { PeopleService } from './people.service';
+import { RejectedLinesController } from './rejected-lines.controller';
 import { RemoteControlController } from './remote-control.controller';
 import { RemoteControlService } from './remote-control.service';
 import { VisitsController } from './visits.controller';
@@ -32,6 +34,7 @@ import { VisitsService } from './visits.service';
   imports: [SettingsModule, MailModule, TerminalsModule, LockdownModule, UplinkModule],
   controllers: [
     DashboardController,
+    DevicesController,
     AlarmsController,
     RemoteControlController,
     VisitsController,
@@ -41,6 +44,7 @@ import { VisitsService } from './visits.service';
     PrivacyPolicyController,
     InvitationsController,
     SettingsController,
+    RejectedLinesController,
   ],
   providers: [
     AuditService,

@@ -1,4 +1,16 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, Query } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Param,
+  Patch,
+  Post,
+  Put,
+  Query,
+  StreamableFile,
+} from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Client, CurrentUser } from '../auth/current-user.decorator';
 import type { ClientInfo, Principal } from '../auth/principal';
@@ -16,7 +28,7 @@ export class PeopleController {
   constructor(private readonly people: PeopleService) {}
 
   @Post()
-  @ApiOperation({ summary: 'Create a person (pushed to the terminals)' })
+  @ApiOperation({ summary: 'Create a person (pushed to the terminals); photo as base64 JPEG/PNG' })
   create(
     @Body() body: CreatePersonDto,
     @CurrentUser() who: Principal,
@@ -33,6 +45,13 @@ export class PeopleController {
   @Get(':id')
   get(@Param() p: IdParamDto): Promise<PersonView> {
     return this.people.get(p.id);
+  }
+
+  @Get(':id/photo')
+  @ApiOperation({ summary: "The person's photo (JPEG or PNG)" })
+  async photo(@Param() p: IdParamDto): Promise<StreamableFile> {
+    const pic = await this.people.photo(p.id);
+    return new StreamableFile(pic.bytes, { type: pic.contentType, length: pic.bytes.length });
   }
 
   @Get(':id/export')
@@ -55,7 +74,9 @@ export class PeopleController {
   }
 
   @Patch(':id')
-  @ApiOperation({ summary: 'Change names, card, department or password (a new password ends their app sessions)' })
+  @ApiOperation({
+    summary: 'Change names, card, department, photo or password (a new password ends their app sessions)',
+  })
   update(
     @Param() p: IdParamDto,
     @Body() body: UpdatePersonDto,

@@ -1,6 +1,8 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { PasswordHasher } from '../auth/password-hasher';
 import type { ClientInfo, Principal } from '../auth/principal';
+import type { AccessCoreConfig } from '../config/access-core.config';
+import { ACCESS_CORE_CONFIG } from '../config/config.tokens';
 import { TokenService } from '../auth/token.service';
 import type { PersonEntity } from '../domain/person.entity';
 import { PersonRepository } from '../domain/person.repository';
@@ -9,6 +11,7 @@ import { Clock } from '../system/clock';
 import { PersonDataService, type PersonExport } from '../people-data/person-data.service';
 import { SyncService } from '../terminals/sync.service';
 import { AuditService, actorOf } from './audit.service';
+import { decodePhoto, sniffImageType, type Picture } from './default-picture';
 import type { CreatePersonDto, PersonListQueryDto, UpdatePersonDto } from './dto/people.dto';
 import { likePattern, pageWindow, type Page } from './pagination';
 import { personName } from './visits.service';
@@ -18,6 +21,7 @@ export type { PersonView } from '@lanbridge/mobile-api';
 @Injectable()
 export class PeopleService {
   constructor(
+    @Inject(ACCESS_CORE_CONFIG) private readonly config: AccessCoreConfig,
     private readonly people: PersonRepository,
     private readonly hasher: PasswordHasher,
     private readonly tokens: TokenService,
@@ -44,6 +48,7 @@ export class PeopleService {
     if (await this.people.findByPin(dto.pin)) {
       throw new AccessCoreException(AccessCoreErrorCode.CONFLICT, `personnel id ${dto.pin} is taken`);
     }
+    const photo = decodePhoto('photo', dto.photo, this.config.MOBILE_PHOTO_MAX_BYTES);
     const hash = dto.password ? await this.hasher.hash(dto.password) : null;
     const person = await this.people.orm.save(
       this.people.orm.create({
@@ -56,6 +61,7 @@ export class PeopleService {
         appLoginEnabled: dto.appLoginEnabled ?? false,
         passwordHash: hash,
         selfServicePasswordHash: dto.password ? await this.hasher.hash(dto.password) : null,
+        photo,
       }),
     );
     await this.sync.pushPerson(person.id);
@@ -89,6 +95,7 @@ export class PeopleService {
     if (dto.lastName !== undefined) person.lastName = dto.lastName;
     if (dto.cardNo !== undefined) person.cardNo = dto.cardNo;
     if (dto.department !== undefined) person.departmentId = await this.departmentId(dto.department);
+    if (dto.photo !== undefined) person.photo = decodePhoto('photo', dto.photo, this.config.MOBILE_PHOTO_MAX_BYTES);
     if (dto.password !== undefined) {
       person.passwordHash = await this.hasher.hash(dto.password);
       person.selfServicePasswordHash = await this.hasher.hash(dto.password);
@@ -102,6 +109,14 @@ export class PeopleService {
       fields: dto.password !== undefined ? [...changed, 'password'] : changed,
     });
     return this.view(person);
+  }
+
+  /** The person's photo (decrypted). */
+  async photo(id: string): Promise<Picture> {
+    const person = await this.require(id);
+    if (!person.photo?.length)
+      throw new AccessCoreException(AccessCoreErrorCode.NOT_FOUND, `person ${id} has no photo`);
+    return { contentType: sniffImageType(person.photo), bytes: person.photo };
   }
 
   async setAppLogin(id: string, enabled: boolean, who: Principal, client: ClientInfo): Promise<PersonView> {
@@ -158,6 +173,7 @@ export class PeopleService {
       email: p.email,
       appLoginEnabled: p.appLoginEnabled,
       passwordSet: p.passwordHash !== null,
+      photoUrl: p.photo?.length ? `/api/v1/people/${p.id}/photo` : null,
       guardianIds,
       createdAt: p.createdAt.toISOString(),
     };

@@ -1,7 +1,7 @@
 import { json } from 'body-parser';
 
 /** Routes whose JSON bodies carry base64 photos, so they get a larger limit than the global 100 kB. */
-export const UPLOAD_ROUTES = ['/api/v1/visits'];
+export const UPLOAD_ROUTES = ['/api/v1/visits', '/api/v1/people'];
 
 /**
  * The JSON parser for UPLOAD_ROUTES: three photos of MOBILE_PHOTO_MAX_BYTES in base64 plus the

@@ -9,9 +9,8 @@ import { VisitEntity, VisitorEntity, type VisitStatus } from '../domain/visitor.
 import { VisitorRepository } from '../domain/visitor.repository';
 import { AccessCoreErrorCode, AccessCoreException } from '../http/access-core.exception';
 import { Clock } from '../system/clock';
-import { sniffImageType } from './alarms.service';
 import { AuditService } from './audit.service';
-import type { Picture } from './default-picture';
+import { decodePhoto, sniffImageType, type Picture } from './default-picture';
 import type { PhotoKind, RegisterVisitDto, VisitListQueryDto } from './dto/visits.dto';
 import { dayBounds, likePattern, monthBounds, pageWindow, sortOrder, type Page } from './pagination';
 import type { VisitView, VisitSummary, VisitStatistics, HostView } from '@lanbridge/mobile-api';
@@ -210,20 +209,7 @@ export class VisitsService {
   }
 
   private decodePhoto(field: string, b64: string | undefined): Buffer | null {
-    if (b64 === undefined) return null;
-    const bytes = Buffer.from(b64, 'base64');
-    const problem =
-      bytes.length > this.config.MOBILE_PHOTO_MAX_BYTES
-        ? `must be at most ${this.config.MOBILE_PHOTO_MAX_BYTES} bytes`
-        : sniffImageType(bytes) === 'application/octet-stream'
-          ? 'must be a JPEG or PNG image'
-          : undefined;
-    if (problem) {
-      throw new AccessCoreException(AccessCoreErrorCode.VALIDATION_FAILED, `${field} ${problem}`, [
-        { field, problems: [problem] },
-      ]);
-    }
-    return bytes;
+    return decodePhoto(field, b64, this.config.MOBILE_PHOTO_MAX_BYTES);
   }
 
   private async views(rows: VisitEntity[]): Promise<VisitView[]> {

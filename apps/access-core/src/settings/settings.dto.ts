@@ -54,11 +54,4 @@ export class CloudSettingsDto {
   @IsOptional()
   @IsBoolean()
   pushDataToCloud?: boolean;
-
-  @ApiPropertyOptional({ nullable: true, example: 'wss://broker.example.com' })
-  @IsOptional()
-  @IsString()
-  @Length(1, 2048)
-  @Matches(/^(wss?|https?):\/\/[^\s/?#]+[^\s]*$/, { message: 'brokerUri must be a ws(s):// or http(s):// URL' })
-  brokerUri?: string | null;
 }

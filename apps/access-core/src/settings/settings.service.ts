@@ -8,7 +8,7 @@ import type { CloudSettings, MailServerSettings, MailServerView } from './settin
 export const MAIL_SERVER_KEY = 'mail.server';
 export const CLOUD_SETTINGS_KEY = 'cloud.settings';
 
-const DEFAULT_CLOUD: CloudSettings = { pushToApp: false, pushDataToCloud: false, brokerUri: null };
+const DEFAULT_CLOUD: CloudSettings = { pushToApp: false, pushDataToCloud: false };
 
 type JsonObject = { [key: string]: JsonValue };
 
@@ -109,7 +109,6 @@ export class SettingsService {
     return {
       pushToApp: v.pushToApp === true,
       pushDataToCloud: v.pushDataToCloud === true,
-      brokerUri: str(v.brokerUri),
     };
   }
 

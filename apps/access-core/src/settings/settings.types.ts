@@ -27,8 +27,6 @@ export interface CloudSettings {
   readonly pushToApp: boolean;
   /** Push device name, status, firmware and event logs to the cloud. */
   readonly pushDataToCloud: boolean;
-  /** The broker this site's connector dials, e.g. wss://broker.example.com. */
-  readonly brokerUri: string | null;
 }
 
 /** How the cloud uplink (CLOUD_UPLINK_URL) is doing, as shown with the cloud settings. */

@@ -3,7 +3,7 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShut
 import type { Logger } from '@lanbridge/logging';
 import type { AccessCoreConfig } from '../config/access-core.config';
 import { ACCESS_CORE_CONFIG, ROOT_LOGGER } from '../config/config.tokens';
-import type { DeviceEntity, DeviceProtocol } from '../domain/device.entity';
+import type { DeviceApproval, DeviceEntity, DeviceProtocol } from '../domain/device.entity';
 import { AreaRepository, DeviceRepository, DoorRepository } from '../domain/device.repository';
 import { DomainEvents } from '../events/domain-events';
 import { LOST_CONNECT_EVENT } from '../events/event-codes';
@@ -15,6 +15,8 @@ import type { KeyValues } from './push-codec';
 const LAST_SEEN_WRITE_MS = 30_000;
 /** Unknown serial numbers are remembered this long, so a stranger's polling stays cheap. */
 const UNKNOWN_SN_TTL_MS = 5_000;
+/** Unknown terminals recorded for approval at most; beyond it another one is refused unrecorded. */
+export const MAX_PENDING_DEVICES = 1_000;
 
 interface Session {
   device: DeviceEntity;
@@ -144,22 +146,29 @@ export class DeviceSessionService implements OnApplicationBootstrap, OnApplicati
   }
 
   /**
-   * `POST /iclock/registry`, or an attendance handshake from an unknown device. Unknown SNs are
-   * accepted ("auto-enrolled") into the default area unless PUSH_AUTO_ENROLL is off; known
-   * ones get their descriptive fields refreshed and keep their RegistryCode.
-   * @returns undefined when the device is refused (406); `firstContact` is true when the device
-   *   had never registered before (auto-enrolled now, or provisioned in advance by an
-   *   administrator or the demo seed), so it needs the full people/rights synchronisation.
+   * `POST /iclock/registry`, or an attendance handshake from a device that never registered.
+   * An unknown SN is approved at once into the default area when PUSH_AUTO_ENROLL is on;
+   * otherwise it is recorded as `pending` (what it says it is, its address, when it called)
+   * for an operator to approve, and refused. Pending and rejected devices are refused, with
+   * their last call recorded. Approved ones get their descriptive fields refreshed and keep
+   * their RegistryCode.
+   * @returns `refused` for a device that gets nothing (pending, rejected, or no room to record
+   *   another pending one); else the device, with `firstContact` true when it had never
+   *   registered before (auto-approved now, approved by an operator, or provisioned in
+   *   advance), so it needs the full people/rights synchronisation.
    */
   async register(
     sn: string,
     info: KeyValues,
     protocol: DeviceProtocol,
+    ip: string | undefined,
     now = new Date(),
-  ): Promise<{ device: DeviceEntity; created: boolean; firstContact: boolean } | undefined> {
+  ): Promise<
+    | { refused: false; device: DeviceEntity; created: boolean; firstContact: boolean }
+    | { refused: true; approval: DeviceApproval | 'not-recorded' }
+  > {
     let device = await this.devices.findBySn(sn);
     let created = false;
-    const firstContact = !device?.registryCode;
     const doorCount = clampInt(info.int('LockCount'), 1, 4, device?.doorCount ?? 1);
     const described = {
       model: info.get('~DeviceName') ?? device?.model ?? null,
@@ -171,18 +180,30 @@ export class DeviceSessionService implements OnApplicationBootstrap, OnApplicati
       capabilities: info.get('AccSupportFunList') ?? device?.capabilities ?? null,
       protocol,
     };
+    const lastIp = ip?.slice(0, 64) ?? null;
     if (!device) {
-      if (!this.config.PUSH_AUTO_ENROLL) return undefined;
-      const area = await this.areas.defaultArea();
+      const approved = this.config.PUSH_AUTO_ENROLL;
+      if (!approved && (await this.devices.orm.countBy({ approval: 'pending' })) >= MAX_PENDING_DEVICES) {
+        this.log.warn(
+          { sn, ip, pending: MAX_PENDING_DEVICES },
+          'unknown device not recorded: too many pending devices',
+        );
+        return { refused: true, approval: 'not-recorded' };
+      }
       const fresh = this.devices.orm.create({
         sn,
         alias: `${described.model ?? 'Terminal'} ${sn}`.slice(0, 120),
         ...described,
         enrollment: 'auto',
-        registryCode: randomCode(10),
-        sessionId: randomBytes(16).toString('hex').toUpperCase(),
+        approval: approved ? 'approved' : 'pending',
+        registryCode: approved ? randomCode(10) : null,
+        sessionId: approved ? randomBytes(16).toString('hex').toUpperCase() : null,
         online: false,
-        areaId: area.id,
+        lastSeenAt: now,
+        lastIp,
+        createdAt: now,
+        updatedAt: now,
+        areaId: approved ? (await this.areas.defaultArea()).id : null,
         options: info.toObject(),
       });
       const inserted = await this.devices.orm
@@ -195,8 +216,28 @@ export class DeviceSessionService implements OnApplicationBootstrap, OnApplicati
       created = Array.isArray(inserted.raw) && (inserted.raw as unknown[]).length > 0;
       device = await this.devices.findBySn(sn);
       if (!device) throw new Error(`device ${sn} vanished right after it was registered`);
-      if (created) this.log.info({ sn, model: device.model, doors: doorCount }, 'device auto-enrolled');
-    } else {
+      if (created && approved) this.log.info({ sn, ip, model: device.model, doors: doorCount }, 'device auto-enrolled');
+      if (created && !approved) {
+        this.log.warn(
+          { sn, ip, model: device.model, firmware: device.firmware },
+          'unknown device recorded as pending; it gets nothing until an operator approves it',
+        );
+      }
+    }
+    if (device.approval !== 'approved') {
+      // Refused until approved: only what it said and when, for the operator who decides.
+      if (!created) {
+        await this.devices.orm.update(
+          { id: device.id },
+          { ...(device.approval === 'pending' ? described : {}), lastSeenAt: now, lastIp, updatedAt: now },
+        );
+      }
+      this.unknown.delete(sn);
+      this.sessions.delete(sn);
+      return { refused: true, approval: device.approval };
+    }
+    const firstContact = created || !device.registryCode;
+    if (!created) {
       const options = { ...device.options, ...info.toObject() };
       await this.devices.orm.update(
         { id: device.id },
@@ -205,6 +246,7 @@ export class DeviceSessionService implements OnApplicationBootstrap, OnApplicati
           registryCode: device.registryCode ?? randomCode(10),
           sessionId: device.sessionId ?? randomBytes(16).toString('hex').toUpperCase(),
           options,
+          lastIp,
           updatedAt: now,
         },
       );
@@ -221,7 +263,23 @@ export class DeviceSessionService implements OnApplicationBootstrap, OnApplicati
     await this.seen(device, now);
     await this.commands.failUnanswered(device.id, now);
     this.bus.emit('device.session', { device, kind: 'registered' });
-    return { device, created, firstContact: created || firstContact };
+    return { refused: false, device, created, firstContact };
+  }
+
+  /**
+   * The device's row changed elsewhere (approved, rejected, renamed): the next request reads it
+   * again. A device that is no longer approved is also marked offline, without a Lost Connect
+   * event: it did not go silent, it was turned away.
+   */
+  async reload(device: DeviceEntity): Promise<void> {
+    const cached = this.sessions.get(device.sn);
+    this.sessions.delete(device.sn);
+    this.unknown.delete(device.sn);
+    if (device.approval !== 'approved' && (cached?.device.online || device.online)) {
+      device.online = false;
+      await this.devices.orm.update({ id: device.id }, { online: false });
+      this.bus.emit('device.status', { device, online: false, reason: 'rejected' });
+    }
   }
 
   private async sweep(): Promise<void> {

@@ -5,6 +5,7 @@ import type { DeviceCommandEntity } from '../domain/device-command.entity';
 import type { DeviceEntity } from '../domain/device.entity';
 import { DeviceRepository, DoorRepository } from '../domain/device.repository';
 import type { DoorEntity } from '../domain/door.entity';
+import { LockdownGroupRepository } from '../domain/lockdown-group.repository';
 import { AccessCoreErrorCode, AccessCoreException } from '../http/access-core.exception';
 import { DeviceCommandService } from './device-command.service';
 import { DeviceSessionService } from './device-session.service';
@@ -32,17 +33,34 @@ export class DoorControlService {
     private readonly devices: DeviceRepository,
     private readonly commands: DeviceCommandService,
     private readonly sessions: DeviceSessionService,
+    private readonly lockdownGroups: LockdownGroupRepository,
     @Inject(ROOT_LOGGER) root: Logger,
   ) {
     this.log = root.child({ component: 'door-control' });
   }
 
-  /** Opens the door for `seconds` (default: the door's drive time), 1–254. */
+  /**
+   * Opens the door for `seconds` (default: the door's drive time), 1–254. Refused with
+   * DOOR_LOCKED_DOWN while the door is under lockdown: the lockdown is an operator's safety
+   * decision, and the way past it is to cancel it (DEVELOPMENT.md, "Remote unlock during a
+   * lockdown").
+   */
   openDoor(doorId: string, opts: DoorCommandOptions & { seconds?: number } = {}): Promise<DeviceCommandEntity> {
-    return this.run(doorId, 'open-door', opts, (door) => {
+    return this.run(doorId, 'open-door', opts, async (door, device) => {
       const seconds = opts.seconds ?? door.driveTimeSec;
       if (!Number.isInteger(seconds) || seconds < 1 || seconds > 254) {
         throw new AccessCoreException(AccessCoreErrorCode.VALIDATION_FAILED, 'seconds must be an integer 1–254');
+      }
+      if (door.lockedDown) {
+        const groups = await this.lockdownGroups.activeNamesForDoor(door.id);
+        this.log.warn(
+          { sn: device.sn, door: door.doorNo, actor: opts.actor, groups },
+          'remote unlock refused: the door is under lockdown',
+        );
+        throw new AccessCoreException(
+          AccessCoreErrorCode.DOOR_LOCKED_DOWN,
+          `door "${door.name}" is under lockdown${groups.length ? ` (${groups.join(', ')})` : ''}; cancel the lockdown to open it`,
+        );
       }
       return [controlDevice(ControlOp.OUTPUT, door.doorNo, 0x01, seconds)];
     });
@@ -86,7 +104,7 @@ export class DoorControlService {
     doorId: string,
     kind: string,
     opts: DoorCommandOptions,
-    build: (door: DoorEntity, device: DeviceEntity) => string[],
+    build: (door: DoorEntity, device: DeviceEntity) => string[] | Promise<string[]>,
   ): Promise<DeviceCommandEntity> {
     if (opts.idempotencyKey) {
       const earlier = await this.commands.findByIdempotencyKey(opts.idempotencyKey);
@@ -96,13 +114,19 @@ export class DoorControlService {
     if (!door) throw new AccessCoreException(AccessCoreErrorCode.NOT_FOUND, `no door ${doorId}`);
     const device = await this.devices.findById(door.deviceId);
     if (!device) throw new AccessCoreException(AccessCoreErrorCode.NOT_FOUND, `door ${doorId} has no device`);
+    if (device.approval !== 'approved') {
+      throw new AccessCoreException(
+        AccessCoreErrorCode.DEVICE_NOT_APPROVED,
+        `device ${device.alias} (${device.sn}) is ${device.approval}; an operator must approve it first`,
+      );
+    }
     if (!opts.queueWhenOffline && !this.sessions.isOnline(device.id)) {
       throw new AccessCoreException(
         AccessCoreErrorCode.DEVICE_OFFLINE,
         `device ${device.alias} (${device.sn}) is offline; the command was not sent`,
       );
     }
-    const lines = build(door, device);
+    const lines = await build(door, device);
     const meta = { doorId: door.id, doorNo: door.doorNo, actor: opts.actor ?? null };
     let last: DeviceCommandEntity | undefined;
     for (const [i, text] of lines.entries()) {

@@ -32,14 +32,14 @@ describe('push codec', () => {
   });
 
   it('parses devicecmd results with spaces in CMD, several per body', () => {
-    const { results, bad } = parseDeviceCmdResults(
+    const { results, badLines } = parseDeviceCmdResults(
       'ID=221&Return=0&CMD=CONTROL DEVICE\r\nID=info8&Return=-13&CMD=DATA\nnope\n',
     );
     expect(results).toEqual([
       { id: '221', returnCode: 0, cmd: 'CONTROL DEVICE' },
       { id: 'info8', returnCode: -13, cmd: 'DATA' },
     ]);
-    expect(bad).toBe(1);
+    expect(badLines).toEqual(['nope']);
   });
 
   it('decodes rtstate bits per door', () => {

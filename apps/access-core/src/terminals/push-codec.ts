@@ -228,9 +228,9 @@ export interface DeviceCmdResult {
  * spaces (and, in theory, `&`), so everything after `CMD=` is taken verbatim.
  * Returns the parsed results and the count of unreadable lines.
  */
-export function parseDeviceCmdResults(body: string): { results: DeviceCmdResult[]; bad: number } {
+export function parseDeviceCmdResults(body: string): { results: DeviceCmdResult[]; badLines: string[] } {
   const results: DeviceCmdResult[] = [];
-  let bad = 0;
+  const badLines: string[] = [];
   for (const line of splitLines(body)) {
     const cmdAt = line.search(/(^|&)CMD=/i);
     const head = cmdAt >= 0 ? line.slice(0, cmdAt) : line;
@@ -245,12 +245,12 @@ export function parseDeviceCmdResults(body: string): { results: DeviceCmdResult[
     // Return codes are small signed numbers; beyond a PostgreSQL integer it is garbage.
     const ret = kv.intIn('Return', INT32_MIN, INT32_MAX);
     if (!id || ret === undefined) {
-      bad++;
+      badLines.push(line);
       continue;
     }
     results.push({ id, returnCode: ret, cmd: cmd.trim() });
   }
-  return { results, bad };
+  return { results, badLines };
 }
 
 // ---------------------------------------------------------------------------------------------

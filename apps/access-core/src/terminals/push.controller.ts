@@ -14,6 +14,15 @@ function readBody(req: AccessCoreRequest, limit: number): Promise<BodyRead> {
   if (Number.isFinite(declared) && declared > limit) {
     return Promise.resolve({ ok: false, status: 413, reason: `body larger than ${limit} bytes` });
   }
+  // Terminals send plain text; compressed bytes read as text would be stored as garbage.
+  const encoding = req.headers['content-encoding']?.trim().toLowerCase();
+  if (encoding && encoding !== 'identity') {
+    return Promise.resolve({
+      ok: false,
+      status: 415,
+      reason: `Content-Encoding ${encoding.slice(0, 40)} is not accepted`,
+    });
+  }
   // Express's JSON parser (mounted app-wide) already consumed `application/json` bodies.
   if ((req as { _body?: boolean })._body === true || req.readableEnded) {
     return Promise.resolve(

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from '@lanbridge/logging';
 import type { AccessCoreConfig } from '../config/access-core.config';
 import { ACCESS_CORE_CONFIG, ROOT_LOGGER } from '../config/config.tokens';
-import type { DeviceEntity, DeviceProtocol } from '../domain/device.entity';
+import type { DeviceApproval, DeviceEntity, DeviceProtocol } from '../domain/device.entity';
 import { DeviceRepository, DoorRepository } from '../domain/device.repository';
 import type { DoorSensorState } from '../domain/door.entity';
 import { DomainEvents } from '../events/domain-events';
@@ -28,6 +28,7 @@ import {
   serverZone,
   splitLines,
 } from './push-codec';
+import { RejectedLines, RejectedLineService, type UploadSource } from './rejected-line.service';
 import { RemoteVerificationService } from './remote-verification.service';
 import { SyncService } from './sync.service';
 
@@ -55,6 +56,37 @@ const SN_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 const REMOTE_VERIFY_TIMEOUT_MS = 5_000;
 
 const SENSOR_STATES: readonly DoorSensorState[] = ['none', 'closed', 'open', 'unknown'];
+/** Options a device may hold; an upload beyond it is set aside. */
+const MAX_OPTIONS = 500;
+
+const NUL = '\u0000';
+const NUL_REASON = 'NUL character in the line (no database text can hold it)';
+
+/** `kv` without the pairs holding a NUL, each of which is set aside as `key=value`. */
+function withoutNul(kv: KeyValues, rejected: RejectedLines): KeyValues {
+  const entries = Object.entries(kv.toObject());
+  if (!entries.some(([k, v]) => k.includes(NUL) || v.includes(NUL))) return kv;
+  const kept: [string, string][] = [];
+  for (const [k, v] of entries) {
+    if (k.includes(NUL) || v.includes(NUL)) rejected.add(`${k}=${v}`, NUL_REASON);
+    else kept.push([k, v]);
+  }
+  return new KeyValues(kept);
+}
+
+/** Why a device that is not approved gets nothing (the log line and the 406 body say it). */
+function refusalOf(approval: DeviceApproval | 'not-recorded'): string {
+  switch (approval) {
+    case 'pending':
+      return 'device awaiting approval by an operator';
+    case 'rejected':
+      return 'device refused by an operator';
+    case 'not-recorded':
+      return 'too many devices awaiting approval; not recorded';
+    case 'approved':
+      return 'device approved';
+  }
+}
 
 /** A refusal: HTTP status, one log line with the reason, a short text body. */
 class PushRefusal extends Error {
@@ -93,6 +125,7 @@ export class PushService {
     private readonly devices: DeviceRepository,
     private readonly doors: DoorRepository,
     private readonly bus: DomainEvents,
+    private readonly rejectedLines: RejectedLineService,
   ) {
     this.log = root.child({ component: 'push' });
   }
@@ -114,6 +147,10 @@ export class PushService {
       'terminal request refused',
     );
     return { status, body: status === 401 ? 'UNAUTHORIZED' : `ERROR: ${reason}` };
+  }
+
+  private source(req: PushRequest, sn: string, device: DeviceEntity | null, table: string | null): UploadSource {
+    return { deviceSn: sn, deviceId: device?.id ?? null, ip: req.ip, endpoint: req.endpoint, table };
   }
 
   private async route(req: PushRequest): Promise<PushReply> {
@@ -161,11 +198,14 @@ export class PushService {
     return sn;
   }
 
-  /** A known device, token-checked when PUSH_CHECK_TOKEN is on, marked seen. */
+  /** An approved device, token-checked when PUSH_CHECK_TOKEN is on, marked seen. */
   private async requireDevice(req: PushRequest): Promise<DeviceEntity> {
     const sn = this.sn(req);
     const device = await this.sessions.find(sn);
     if (!device) throw new PushRefusal(401, 'unknown device');
+    // Nothing for a device nobody approved: no commands, no data, and its uploads are not
+    // taken (it keeps them, and sends them once approved).
+    if (device.approval !== 'approved') throw new PushRefusal(401, refusalOf(device.approval));
     if (this.config.PUSH_CHECK_TOKEN && device.registryCode && device.sessionId) {
       const token = cookieValue(req.cookie, 'token');
       if (token !== pushToken(device.registryCode, device.sn, device.sessionId)) {
@@ -191,11 +231,12 @@ export class PushService {
     const protocol = this.protocolOf(req);
     let device = await this.sessions.find(sn);
     if (protocol === 'att') {
-      // A provisioned device that never registered (no RegistryCode yet) enrols like a new one.
-      if (!device?.registryCode) {
+      // A provisioned device that never registered (no RegistryCode yet) enrols like a new one;
+      // so does one that is not approved, which records its call and refuses it.
+      if (!device?.registryCode || device.approval !== 'approved') {
         // Attendance firmware has no registry step: the handshake enrols it.
-        const registered = await this.sessions.register(sn, req.query, 'att');
-        if (!registered) throw new PushRefusal(401, 'unknown device (auto-enrolment is off)');
+        const registered = await this.sessions.register(sn, withoutNul(req.query, new RejectedLines()), 'att', req.ip);
+        if (registered.refused) throw new PushRefusal(401, refusalOf(registered.approval));
         device = registered.device;
         if (registered.firstContact) this.syncInBackground(device);
       } else {
@@ -203,8 +244,12 @@ export class PushService {
       }
       return ok(this.attOptions(device));
     }
-    if (!device) {
-      this.log.info({ sn, ip: req.ip }, 'handshake from an unknown device; it may register');
+    if (!device || device.approval !== 'approved') {
+      // Registering is how an unknown device asks to be let in (and is recorded for approval).
+      this.log.info(
+        { sn, ip: req.ip, approval: device?.approval },
+        'handshake from a device that is not approved; it may register',
+      );
       return ok();
     }
     if (!device.registryCode) {
@@ -219,9 +264,14 @@ export class PushService {
 
   private async registry(req: PushRequest): Promise<PushReply> {
     const sn = this.sn(req);
-    const info = parseCommaText(req.body);
-    const registered = await this.sessions.register(sn, info, 'acc');
-    if (!registered) throw new PushRefusal(406, 'registration of unknown devices is disabled');
+    const rejected = new RejectedLines();
+    const info = withoutNul(parseCommaText(req.body), rejected);
+    const registered = await this.sessions.register(sn, info, 'acc', req.ip);
+    await this.rejectedLines.setAside(
+      this.source(req, sn, registered.refused ? null : registered.device, null),
+      rejected,
+    );
+    if (registered.refused) throw new PushRefusal(406, refusalOf(registered.approval));
     const { device, firstContact } = registered;
     if (firstContact) this.syncInBackground(device);
     return ok(`RegistryCode=${device.registryCode ?? ''}`, {
@@ -294,11 +344,13 @@ export class PushService {
 
   private async deviceCmd(req: PushRequest): Promise<PushReply> {
     const device = await this.requireDevice(req);
-    const { results, bad } = parseDeviceCmdResults(req.body);
+    const { results, badLines } = parseDeviceCmdResults(req.body);
     const id = req.query.get('ID');
     const ret = req.query.intIn('Return', INT32_MIN, INT32_MAX);
     if (id !== undefined && ret !== undefined) results.push({ id, returnCode: ret, cmd: req.query.get('CMD') ?? '' });
-    if (bad > 0) this.log.warn({ sn: device.sn, bad }, 'devicecmd lines without ID/Return ignored');
+    const rejected = new RejectedLines();
+    for (const line of badLines) rejected.add(line, 'command result without a valid ID and Return');
+    await this.rejectedLines.setAside(this.source(req, device.sn, device, null), rejected);
     await this.commands.applyResults(
       device.id,
       results.map((r) => ({ cmdId: r.id, returnCode: r.returnCode })),
@@ -312,7 +364,11 @@ export class PushService {
     const table = req.query.get('tablename')?.trim() || req.query.get('type')?.trim() || '';
     if (!/^[A-Za-z0-9_]{1,40}$/.test(table)) throw new PushRefusal(400, 'querydata without a valid tablename');
     const lines = splitLines(req.body);
-    if (req.query.get('type')?.toLowerCase() === 'options') await this.mergeOptions(device, parseCommaText(req.body));
+    if (req.query.get('type')?.toLowerCase() === 'options') {
+      const rejected = new RejectedLines();
+      await this.mergeOptions(device, parseCommaText(req.body), rejected, req.body);
+      await this.rejectedLines.setAside(this.source(req, device.sn, device, 'options'), rejected);
+    }
     const key = `${device.id}:${req.query.get('cmdid') ?? ''}`;
     const packcnt = req.query.int('packcnt') ?? 1;
     const packidx = req.query.int('packidx') ?? 1;
@@ -342,29 +398,42 @@ export class PushService {
     const device = await this.requireDevice(req);
     if (req.query.get('AuthType')?.toLowerCase() === 'device') return this.remoteVerify(device, req);
     const table = req.query.get('table')?.trim() ?? '';
+    const rejected = new RejectedLines();
+    const aside = (): Promise<void> =>
+      this.rejectedLines.setAside(this.source(req, device.sn, device, table), rejected);
     switch (table.toLowerCase()) {
       case 'rtlog':
-        await this.rtlog(device, req.body);
+        await this.rtlog(device, req.body, rejected);
+        await aside();
         return ok();
       case 'rtstate':
-        await this.rtstate(device, req.body);
+        await this.rtstate(device, req.body, rejected);
+        await aside();
         return ok();
       case 'options':
-        await this.mergeOptions(device, parseCommaText(req.body));
+        await this.mergeOptions(device, parseCommaText(req.body), rejected, req.body);
+        await aside();
         return ok();
       case 'tabledata': {
         const name = req.query.get('tablename')?.trim() ?? '';
         if (!/^[A-Za-z0-9_]{1,40}$/.test(name)) throw new PushRefusal(400, 'tabledata without a valid tablename');
         const n = splitLines(req.body).length;
-        this.log.debug({ sn: device.sn, table: name, rows: n }, 'table data received (not stored)');
+        // The site is the source of people and rights; a terminal's copy of its tables is not.
+        this.log.info({ sn: device.sn, table: name, rows: n }, 'terminal table data acknowledged, not stored');
         return ok(`${name}=${n}`);
       }
-      case 'attlog':
-        return ok(`OK:${await this.attlog(device, req.body)}`);
+      case 'attlog': {
+        const taken = await this.attlog(device, req.body, rejected);
+        await aside();
+        return ok(`OK:${taken}`);
+      }
       case 'operlog':
-      case 'attphoto':
-        // Operation log and photos of attendance firmware: acknowledged, not stored.
-        return ok(`OK:${splitLines(req.body).length}`);
+      case 'attphoto': {
+        // Operation log and photos of attendance firmware: nothing here uses them.
+        const n = splitLines(req.body).length;
+        this.log.info({ sn: device.sn, table, lines: n }, 'terminal upload acknowledged, not stored');
+        return ok(`OK:${n}`);
+      }
       case '':
         throw new PushRefusal(400, 'upload without table');
       default:
@@ -372,10 +441,14 @@ export class PushService {
     }
   }
 
-  private async rtlog(device: DeviceEntity, body: string): Promise<void> {
-    let bad = 0;
+  private async rtlog(device: DeviceEntity, body: string, rejected: RejectedLines): Promise<void> {
     const events: IncomingEvent[] = [];
+    const lineOf: string[] = [];
     for (const line of splitLines(body)) {
+      if (line.includes(NUL)) {
+        rejected.add(line, NUL_REASON);
+        continue;
+      }
       const kv = parseTabRecord(line);
       // Terminals send small numbers; anything out of these ranges is garbage, never stored as
       // is (it would not fit the columns and would fail the whole upload, which the terminal
@@ -383,7 +456,7 @@ export class PushService {
       const code = kv.intIn('event', 0, INT32_MAX);
       const time = parseDeviceTime(kv.get('time'));
       if (code === undefined || time === null) {
-        bad++;
+        rejected.add(line, 'no valid event code or time');
         continue;
       }
       const index = kv.int('index');
@@ -400,17 +473,21 @@ export class PushService {
         inOut: kv.intIn('inoutstatus', 0, 255) ?? null,
         raw: line.slice(0, 2_000),
       });
+      lineOf.push(line);
     }
     // The whole upload in one go: a constant number of round trips however many lines it has.
-    const stored = (await this.ingest.recordBatch(device, device.sn, events)).filter(Boolean).length;
-    if (bad > 0) this.log.warn({ sn: device.sn, bad, stored }, 'rtlog lines without a valid event/time ignored');
+    await this.ingest.recordBatch(device, device.sn, events, (position, reason) =>
+      rejected.add(lineOf[position] ?? '', reason),
+    );
   }
 
-  private async rtstate(device: DeviceEntity, body: string): Promise<void> {
+  private async rtstate(device: DeviceEntity, body: string, rejected: RejectedLines): Promise<void> {
     const lines = splitLines(body);
-    const last = lines.length > 0 ? parseRtstate(parseTabRecord(lines[lines.length - 1]), device.doorCount) : null;
+    const lastLine = lines[lines.length - 1];
+    const last = lastLine !== undefined ? parseRtstate(parseTabRecord(lastLine), device.doorCount) : null;
     if (!last) {
-      if (lines.length > 0) this.log.warn({ sn: device.sn }, 'rtstate line unreadable; ignored');
+      // Only the newest state matters, so only it is worth an operator's look.
+      if (lastLine !== undefined) rejected.add(lastLine, 'door state line unreadable');
       return;
     }
     // Only the newest state matters; earlier lines of the batch are history.
@@ -434,15 +511,19 @@ export class PushService {
   }
 
   /** ATTLOG punches (§4): `PIN\tYYYY-MM-DD hh:mm:ss\tStatus\tVerify\t…`. Returns the lines taken. */
-  private async attlog(device: DeviceEntity, body: string): Promise<number> {
+  private async attlog(device: DeviceEntity, body: string, rejected: RejectedLines): Promise<number> {
     const lines = splitLines(body);
-    let bad = 0;
     const events: IncomingEvent[] = [];
+    const lineOf: string[] = [];
     for (const line of lines) {
+      if (line.includes(NUL)) {
+        rejected.add(line, NUL_REASON);
+        continue;
+      }
       const [pin = '', timeText, status, verify] = line.split('\t').map((f) => f.trim());
       const time = parseDeviceTime(timeText);
       if (!pin || time === null) {
-        bad++;
+        rejected.add(line, 'no personnel id or valid time');
         continue;
       }
       const statusNo = Number(status);
@@ -460,19 +541,29 @@ export class PushService {
         inOut: statusNo === 0 || statusNo === 1 ? statusNo : 2,
         raw: line.slice(0, 2_000),
       });
+      lineOf.push(line);
     }
-    await this.ingest.recordBatch(device, device.sn, events);
-    if (bad > 0) this.log.warn({ sn: device.sn, bad }, 'ATTLOG lines without a PIN or valid time ignored');
+    await this.ingest.recordBatch(device, device.sn, events, (position, reason) =>
+      rejected.add(lineOf[position] ?? '', reason),
+    );
     // The device compares this with the batch size and re-sends on a mismatch, so every line
-    // (stored, duplicate or unreadable) counts as taken.
+    // (stored, duplicate or set aside) counts as taken.
     return lines.length;
   }
 
-  private async mergeOptions(device: DeviceEntity, kv: KeyValues): Promise<void> {
+  private async mergeOptions(
+    device: DeviceEntity,
+    uploaded: KeyValues,
+    rejected: RejectedLines,
+    body: string,
+  ): Promise<void> {
+    const kv = withoutNul(uploaded, rejected);
     if (kv.size === 0) return;
     const options = { ...device.options, ...kv.toObject() };
-    const keys = Object.keys(options);
-    if (keys.length > 500) throw new PushRefusal(400, 'too many options');
+    if (Object.keys(options).length > MAX_OPTIONS) {
+      rejected.add(body, `more than ${MAX_OPTIONS} options`);
+      return;
+    }
     device.options = options;
     await this.devices.orm.update({ id: device.id }, { options });
   }

@@ -18,7 +18,7 @@ const ALWAYS_TZ = 1;
 type Grants = Map<string, Map<number, number>>;
 
 /**
- * Pushes people and access rights to the terminals as DATA commands (§3): `user`,
+ * Pushes people and access rights to the approved terminals as DATA commands (§3): `user`,
  * `userauthorize` (door bitmask per time zone) and `timezone`. Commands are queued, so an
  * offline device receives them when it is back.
  */
@@ -42,14 +42,14 @@ export class SyncService {
     const person = await this.people.findById(personId);
     if (!person) return;
     const grants = await this.grantsOf(person.id);
-    const devices = await this.devices.orm.find();
+    const devices = await this.devices.orm.findBy({ approval: 'approved' });
     for (const device of devices) await this.queuePerson(device, person, grants.get(device.id));
     this.log.info({ pin: person.pin, devices: devices.length }, 'person pushed');
   }
 
   /** Removes a person from every terminal (after deletion or erasure). */
   async removePerson(pin: string): Promise<void> {
-    for (const device of await this.devices.orm.find()) {
+    for (const device of await this.devices.orm.findBy({ approval: 'approved' })) {
       if (device.protocol === 'att') {
         await this.commands.enqueue(device.id, dataDelete('USERINFO', [['PIN', pin]]), { kind: 'data-user-delete' });
       } else {
@@ -73,15 +73,25 @@ export class SyncService {
   async pushTimeZone(timeZoneId: string): Promise<void> {
     const tz = await this.levels.timeZones.findOneBy({ id: timeZoneId });
     if (!tz) return;
-    for (const device of await this.devices.orm.findBy({ protocol: 'acc' })) {
+    for (const device of await this.devices.orm.findBy({ protocol: 'acc', approval: 'approved' })) {
       await this.commands.enqueue(device.id, this.timeZoneCommand(tz), { kind: 'data-timezone' });
     }
   }
 
-  /** Everything a (new) terminal needs: all time zones and all people with their rights on it. */
+  /**
+   * Everything a (new) terminal needs: all time zones and all people with their rights on it.
+   * Only for an approved terminal: personal data never goes to a device nobody approved.
+   */
   async syncDevice(deviceId: string): Promise<void> {
     const device = await this.devices.findById(deviceId);
     if (!device) return;
+    if (device.approval !== 'approved') {
+      this.log.warn(
+        { sn: device.sn, approval: device.approval },
+        'synchronisation of a device that is not approved refused',
+      );
+      return;
+    }
     if (device.protocol === 'acc') {
       for (const tz of await this.levels.timeZones.find()) {
         await this.commands.enqueue(device.id, this.timeZoneCommand(tz), { kind: 'data-timezone' });

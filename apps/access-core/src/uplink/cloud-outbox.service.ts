@@ -37,7 +37,7 @@ export class CloudOutboxService
 {
   private readonly logger: Logger;
   private readonly unsubscribe: (() => void)[] = [];
-  private cloud: CloudSettings = { pushToApp: false, pushDataToCloud: false, brokerUri: null };
+  private cloud: CloudSettings = { pushToApp: false, pushDataToCloud: false };
   private chain: Promise<void> = Promise.resolve();
   /** Rows waiting for their group's turn in the chain. */
   private openBatch: BatchItem[] | undefined;

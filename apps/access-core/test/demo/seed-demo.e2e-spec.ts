@@ -145,6 +145,7 @@ describe('seed-demo CLI', () => {
     expect(device).toMatchObject({
       alias: 'Main entrance',
       enrollment: 'provisioned',
+      approval: 'approved',
       areaId: mainBuilding?.id,
       doorCount: 2,
       online: true,

@@ -201,6 +201,13 @@ describe('end-to-end verifiable sign-in (hello + JWE login)', () => {
     }
     const mixed = await api.post<Json>('/api/v1/auth/login', { jwe: 'a.b.c.d.e', password: 'x' }, from());
     expect(mixed.body.code).toBe('VALIDATION_FAILED');
+    // A NUL inside the encrypted credentials is refused like a plain one, not a database error.
+    const headers = from();
+    const h = await hello(headers);
+    const sealed = { type: 'admin', username: 'ad\u0000min', password: 'x', hid: h.claims.hid, nonce: h.nonce };
+    const nul = await api.post<Json>('/api/v1/auth/login', { jwe: await seal(sealed, h.claims.enc) }, headers);
+    expect(nul.status).toBe(400);
+    expect(nul.body).toMatchObject({ code: 'VALIDATION_FAILED', details: [{ field: 'username' }] });
     // Plain login keeps working on the LAN.
     expect(
       (await api.post('/api/v1/auth/login', { type: 'admin', username: 'admin', password: ADMIN_PASSWORD }, from()))

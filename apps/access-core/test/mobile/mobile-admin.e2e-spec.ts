@@ -123,10 +123,18 @@ describe('mobile API: administrator', () => {
       '/api/v1/doors/{id}/unlock',
       '/api/v1/invitations',
       '/api/v1/me/credential-qr',
+      '/api/v1/devices',
+      '/api/v1/devices/{id}/approve',
+      '/api/v1/devices/{id}/reject',
+      '/api/v1/push/rejected-lines',
+      '/api/v1/push/rejected-lines/{id}',
+      '/api/v1/people/{id}/photo',
     ]) {
       expect(r.body.paths[path]).toBeDefined();
     }
     expect(Object.keys(r.body.paths).filter((p) => p.startsWith('/iclock'))).toEqual([]);
+    const approval = r.body.paths['/api/v1/devices'].get.parameters.find((p: Json) => p.name === 'approval');
+    expect(approval.schema.enum).toEqual(['pending', 'approved', 'rejected']);
   });
 
   describe('people and settings', () => {
@@ -250,20 +258,14 @@ describe('mobile API: administrator', () => {
       expect((await admin.get<Json>('/api/v1/settings/cloud')).body).toEqual({
         pushToApp: false,
         pushDataToCloud: false,
-        brokerUri: null,
         ...uplink,
       });
-      const r = await admin.put<Json>('/api/v1/settings/cloud', {
-        pushToApp: true,
-        brokerUri: 'wss://broker.example.test',
-      });
-      expect(r.body).toEqual({
-        pushToApp: true,
-        pushDataToCloud: false,
-        brokerUri: 'wss://broker.example.test',
-        ...uplink,
-      });
-      expect((await admin.put<Json>('/api/v1/settings/cloud', { brokerUri: 'ftp://x' })).status).toBe(400);
+      const r = await admin.put<Json>('/api/v1/settings/cloud', { pushToApp: true });
+      expect(r.body).toEqual({ pushToApp: true, pushDataToCloud: false, ...uplink });
+      // The broker is the connector's setting (chosen at activation); the site stores no copy of it.
+      const stale = await admin.put<Json>('/api/v1/settings/cloud', { brokerUri: 'wss://broker.example.test' });
+      expect(stale.status).toBe(400);
+      expect(stale.body.details).toEqual([{ field: 'brokerUri', problems: ['property brokerUri should not exist'] }]);
     });
   });
 
@@ -381,9 +383,23 @@ describe('mobile API: administrator', () => {
         () => Promise.resolve(t1.door(1).lockedDown && t1.door(2).lockedDown),
         10_000,
       );
+      // A remote unlock while the door is under lockdown is refused, and nothing reaches the terminal.
+      const openDoors = async (): Promise<number> =>
+        (await site.pg.query(`SELECT count(*)::int AS n FROM "${site.schema}".device_command WHERE kind = 'open-door'`))
+          .rows[0].n as number;
+      const before = await openDoors();
+      const refused = await admin.post<Json>(`/api/v1/doors/${doors[0].id}/unlock`, { seconds: 3 });
+      expect(refused.status).toBe(409);
+      expect(refused.body.code).toBe('DOOR_LOCKED_DOWN');
+      expect(refused.body.message).toContain('Whole building');
+      expect(await openDoors()).toBe(before);
+      expect(t1.door(1).relayOpen || t1.door(2).relayOpen).toBe(false);
+
       const off = await admin.post<Json>(`/api/v1/lockdown/groups/${g.rows[0].id}/cancel`);
       expect(off.body).toMatchObject({ active: false, status: 'Normal' });
       await waitFor('doors unlocked on the terminal', () => Promise.resolve(!t1.door(1).lockedDown), 10_000);
+      const unlocked = await admin.post<Json>(`/api/v1/doors/${doors[0].id}/unlock`, { seconds: 1 });
+      expect(unlocked.body).toMatchObject({ status: 'acked' });
     });
 
     it('activates and cancels a lockdown once per Idempotency-Key, answering retries with the first result', async () => {

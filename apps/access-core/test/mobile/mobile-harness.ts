@@ -68,6 +68,8 @@ export async function startSite(prefix: string, extraEnv: Record<string, string>
       AUTH_LOGIN_MAX_PER_IP: '1000',
       AUTH_LOGIN_MAX_PER_ACCOUNT: '3',
       MOBILE_COMMAND_WAIT_MS: '5000',
+      // The suites start terminals of their own (approval has a suite of its own).
+      PUSH_AUTO_ENROLL: 'true',
       ...extraEnv,
     },
     { logger: captureLogger(logLines), clock },

@@ -271,6 +271,26 @@ describe('mobile API: personnel', () => {
       const kid = await login(site.url, { type: 'personnel', pin: '7002', password: '7002-password' });
       expect((await kid.post<Json>(`/api/v1/invitations/${again.body.invitation.id}/reinvite`, {})).status).toBe(404);
     });
+
+    it('shows an invitation past its end as expired, in the list and the detail', async () => {
+      const soon = await me.post<Json>(
+        '/api/v1/invitations',
+        invite({ firstName: 'Late', endAt: new Date(Date.now() + 5 * 60_000).toISOString() }),
+      );
+      expect(soon.body.invitation.status).toBe('pending');
+      const id = soon.body.invitation.id as string;
+      site.clock.offsetMs = 6 * 60_000; // past its end, well within the access token's 15 minutes
+      try {
+        expect((await me.get<Json>(`/api/v1/invitations/${id}`)).body.status).toBe('expired');
+        const items = (await me.get<Json>('/api/v1/invitations?pageSize=100')).body.items as Json[];
+        expect(items.find((i) => i.id === id)?.status).toBe('expired');
+        // The others end in three hours: still pending (or used).
+        expect(items.filter((i) => i.id !== id).map((i) => i.status)).not.toContain('expired');
+        expect((await t.verifyQr(soon.body.qr.code, 1))[0].code).toBe(44);
+      } finally {
+        site.clock.offsetMs = 0;
+      }
+    });
   });
 
   it('changes the password (app and self-service), ending old sessions', async () => {

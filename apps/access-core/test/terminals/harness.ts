@@ -37,6 +37,8 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
       DATABASE_URL: TEST_DATABASE_URL,
       DATABASE_SCHEMA: schema.name,
       LOG_LEVEL: 'debug',
+      // The suites drive terminals of their own; approval of unknown ones has a suite of its own.
+      PUSH_AUTO_ENROLL: 'true',
       ...env,
     },
     { logger: log.logger },

@@ -81,12 +81,13 @@ describe('PUSH terminal driver with simulated terminals', () => {
     await h?.close();
   });
 
-  it('auto-enrols an unknown terminal: registry, doors, readers, online', async () => {
+  it('auto-enrols an unknown terminal when PUSH_AUTO_ENROLL is on: registry, doors, readers, online', async () => {
     const t = await terminal({ doorCount: 2 });
     const device = await deviceOf(t);
     expect(device).toMatchObject({
       sn: t.sn,
       enrollment: 'auto',
+      approval: 'approved',
       protocol: 'acc',
       doorCount: 2,
       readerCount: 4,
@@ -260,7 +261,12 @@ describe('PUSH terminal driver with simulated terminals', () => {
     expect(
       await h.query('SELECT id FROM access_event WHERE pin = $1 OR person_id = $2', [pin, person.id]),
     ).toHaveLength(0);
-    await eventually('user deleted on the terminal', () => (t.tables.userByPinOrUndefined(pin) ? undefined : true));
+    // The delete waits behind the other queued commands; a loaded machine needs more than 10 s.
+    await eventually(
+      'user deleted on the terminal',
+      () => (t.tables.userByPinOrUndefined(pin) ? undefined : true),
+      30_000,
+    );
   });
 
   it('locks every door of a lockdown group, re-applies it after a terminal restart, and releases it', async () => {
@@ -349,6 +355,69 @@ describe('PUSH terminal driver with simulated terminals', () => {
     expect(rows.map((r) => r.device_index).sort()).toEqual(['9001', '9002']);
   });
 
+  it('stores every event of a terminal whose record index restarts, and a re-sent line once', async () => {
+    const nextSecond = async (): Promise<void> => {
+      const now = Math.floor(Date.now() / 1000);
+      await eventually('the next second', () => Math.floor(Date.now() / 1000) > now);
+    };
+    const rows = (sn: string) =>
+      h.query<{ device_index: string; card_no: string; raw: string; alarm: string | null }>(
+        `SELECT e.device_index::text, e.card_no, e.raw, a.id AS alarm
+           FROM access_event e LEFT JOIN alarm a ON a.event_id = e.id
+          WHERE e.device_sn = $1 AND e.code = 27 ORDER BY e.created_at, e.device_index`,
+        [sn],
+      );
+    const first = await terminal();
+    const sn = first.sn;
+    const live: string[] = [];
+    const off = h.app.get(DomainEvents).on('alarm.created', ({ event }) => {
+      if (event.deviceSn === sn) live.push(`${event.deviceIndex}:${event.cardNo}`);
+    });
+    try {
+      for (const card of ['5001', '5002', '5003']) await first.swipeCard(card, 1);
+      await eventually('three events', async () => (await rows(sn)).length === 3);
+      await first.stop();
+
+      // The simulator runs again with the same SN (the way `npm start` restarts it): index 1 again.
+      await nextSecond();
+      const second = await terminal({ sn });
+      for (const card of ['6001', '6002', '6003']) await second.swipeCard(card, 1);
+      await eventually('six events', async () => (await rows(sn)).length === 6);
+
+      // A factory reset (or a cleared log) restarts the index once more.
+      await nextSecond();
+      await second.restart({ factoryReset: true });
+      await second.waitOnline();
+      const [again] = await second.swipeCard('7001', 1);
+      expect(again.index).toBe(1);
+      await eventually('seven events', async () => (await rows(sn)).length === 7);
+
+      const stored = await rows(sn);
+      expect(stored.map((r) => `${r.device_index}:${r.card_no}`)).toEqual([
+        '1:5001',
+        '2:5002',
+        '3:5003',
+        '1:6001',
+        '2:6002',
+        '3:6003',
+        '1:7001',
+      ]);
+      expect(stored.every((r) => r.alarm !== null)).toBe(true); // 27 is exception-level: every one an alarm
+      await eventually('every alarm live', () => live.length === 7);
+      expect(live.sort()).toEqual(['1:5001', '1:6001', '1:7001', '2:5002', '2:6002', '3:5003', '3:6003']);
+
+      // The terminal sending the same line again (a lost answer) is stored once, and says so.
+      const resent = await iclock(`cdata?SN=${sn}&table=rtlog`, { method: 'POST', body: `${stored[6].raw}\r\n` });
+      expect(await resent.text()).toBe('OK');
+      expect(await rows(sn)).toHaveLength(7);
+      expect(
+        h.lines.some((l) => l.msg === 're-sent events already stored; skipped' && l.sn === sn && l.skipped === 1),
+      ).toBe(true);
+    } finally {
+      off();
+    }
+  });
+
   it('keeps the good lines of an rtlog whose numbers are out of range, skipping the bad ones, and answers OK', async () => {
     const t = await terminal();
     await t.stop();
@@ -384,7 +453,11 @@ describe('PUSH terminal driver with simulated terminals', () => {
     const byIndex = new Map(rows.map((r) => [r.device_index, r]));
     expect(byIndex.get('9103')).toMatchObject({ door_no: null });
     expect(byIndex.get('9104')).toMatchObject({ in_out: null });
-    expect(h.lines.some((l) => l.msg === 'rtlog lines without a valid event/time ignored' && l.bad === 1)).toBe(true);
+    expect(
+      h.lines.some(
+        (l) => l.msg === 'terminal lines set aside' && l.sn === t.sn && l.table === 'rtlog' && l.count === 1,
+      ),
+    ).toBe(true);
     // A command result with an impossible return code is skipped the same way.
     const cmd = await iclock(`devicecmd?SN=${t.sn}`, {
       method: 'POST',
@@ -392,7 +465,11 @@ describe('PUSH terminal driver with simulated terminals', () => {
     });
     expect(cmd.status).toBe(200);
     expect(await cmd.text()).toBe('OK');
-    expect(h.lines.some((l) => l.msg === 'devicecmd lines without ID/Return ignored' && l.bad === 1)).toBe(true);
+    expect(
+      h.lines.some(
+        (l) => l.msg === 'terminal lines set aside' && l.sn === t.sn && l.endpoint === 'devicecmd' && l.count === 1,
+      ),
+    ).toBe(true);
   });
 
   it('answers table data with counts, Attendance PUSH ATTLOG with OK:<n>, and time with DateTime', async () => {

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsBoolean, IsEmail, IsOptional, IsString, Length, Matches } from 'class-validator';
+import { IsBase64, IsBoolean, IsEmail, IsOptional, IsString, Length, Matches, ValidateIf } from 'class-validator';
 import { MAX_PASSWORD_LENGTH } from '../../auth/password-hasher';
 import { PageQueryDto } from '../pagination';
 
@@ -58,6 +58,11 @@ export class CreatePersonDto {
   @IsString()
   @Length(8, MAX_PASSWORD_LENGTH)
   password?: string;
+
+  @ApiPropertyOptional({ description: 'photo, JPEG or PNG, base64 (no data: prefix), ≤ MOBILE_PHOTO_MAX_BYTES' })
+  @IsOptional()
+  @IsBase64()
+  photo?: string;
 }
 
 export class UpdatePersonDto {
@@ -96,6 +101,15 @@ export class UpdatePersonDto {
   @IsString()
   @Length(8, MAX_PASSWORD_LENGTH)
   password?: string;
+
+  @ApiPropertyOptional({
+    nullable: true,
+    description: 'photo, JPEG or PNG, base64, ≤ MOBILE_PHOTO_MAX_BYTES; null removes it',
+  })
+  @ValidateIf((_o, v) => v !== null)
+  @IsOptional()
+  @IsBase64()
+  photo?: string | null;
 }
 
 export class AppLoginDto {
