@@ -40,16 +40,16 @@ export class ConnectorActivationController {
     }
     const meta = requestMeta(req);
     const ipKey = meta.ip ?? 'unknown';
-    await this.failures.check(ipKey);
+    // Counted before the code is looked up, so parallel guesses cannot all pass the limit.
+    const spent = await this.failures.attempt(ipKey);
     let r: Awaited<ReturnType<ActivationCodeService['redeem']>>;
     try {
       r = await this.codes.redeem({ code, publicKeyPem: publicKey, hostname }, meta);
     } catch (err) {
-      if (err instanceof PortalError && err.code === PortalErrorCode.ACTIVATION_CODE_INVALID) {
-        await this.failures.penalize(ipKey);
-      }
+      if (!(err instanceof PortalError && err.code === PortalErrorCode.ACTIVATION_CODE_INVALID)) await spent.refund();
       throw err;
     }
+    await spent.refund();
     return {
       connector_id: r.connectorId,
       organization_id: r.orgId,
