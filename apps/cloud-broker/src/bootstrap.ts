@@ -155,6 +155,7 @@ export async function startBroker(
     logger,
     publicProto: config.publicProto,
     headTimeoutMs: config.ingressTimeoutMs,
+    publicMaxBodyBytes: config.ingressPublicMaxBodyBytes,
     peers: presence &&
       cluster && {
         find: (orgId) => presence.find(orgId),

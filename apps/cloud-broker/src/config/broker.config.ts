@@ -49,6 +49,13 @@ const spec = {
     min: 1,
   }),
   INGRESS_SIGNIN_WINDOW_S: env.int({ description: 'window of the site sign-in limits', default: 60, min: 1 }),
+  INGRESS_PUBLIC_MAX_BODY_BYTES: env.int({
+    description:
+      'largest body of a request a site-session organisation lets through without a token (sign-in, JWKS, privacy policy), then 413',
+    default: 16 * 1024,
+    min: 0,
+    max: 1024 * 1024,
+  }),
   CORS_ORIGINS: env.optionalString({
     description:
       'browser origins (comma-separated, e.g. https://app.example.com) allowed to call the client ingress and the public API cross-origin, or * for any; absent = none',
@@ -162,6 +169,8 @@ export interface BrokerConfig {
   readonly ingressTimeoutMs: number;
   /** Limits on the public sign-in endpoints of `site-session` organisations (docs/mobile-path.md §3). */
   readonly ingressSignIn: { readonly maxPerIp: number; readonly maxPerOrg: number; readonly windowS: number };
+  /** Largest body of a request admitted without a token (the public routes of `site-session`). */
+  readonly ingressPublicMaxBodyBytes: number;
   readonly drainTimeoutMs: number;
   /** Browser origins allowed cross-origin (`CORS_ORIGINS`); undefined = none. */
   readonly cors: CorsPolicy | undefined;
@@ -359,6 +368,7 @@ export function loadBrokerConfig(source: Readonly<Record<string, string | undefi
       maxPerOrg: c.INGRESS_SIGNIN_MAX_PER_ORG,
       windowS: c.INGRESS_SIGNIN_WINDOW_S,
     },
+    ingressPublicMaxBodyBytes: c.INGRESS_PUBLIC_MAX_BODY_BYTES,
     drainTimeoutMs: c.DRAIN_TIMEOUT_MS,
     cors: 'policy' in cors ? cors.policy : undefined,
     accounts: {

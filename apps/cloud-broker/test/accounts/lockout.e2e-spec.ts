@@ -1,49 +1,13 @@
 // Lockouts under parallel attempts: the cloud sign-in counts each attempt before it checks the
-// password, connector activation codes before the code is looked up, and the site sign-in throttle on /t/<org>/ counts each request before a stream is
-// opened, so 50 requests sent at once get exactly the limit through. Run on Redis and on the
-// in-memory fallback (a broker without REDIS_URL).
-import { generateKeyPairSync, type KeyObject } from 'node:crypto';
-import {
-  connectorHandshake,
-  createSession,
-  type TunnelSession,
-  WS_SUBPROTOCOL_V1,
-  wsTransport,
-} from '@lanbridge/tunnel-protocol';
-import WebSocket from 'ws';
+// password, connector activation codes before the code is looked up, and the site sign-in
+// throttle on /t/<org>/ counts each request before a stream is opened, so 50 requests sent at
+// once get exactly the limit through. Run on Redis and on the in-memory fallback (a broker
+// without REDIS_URL).
+import { generateKeyPairSync } from 'node:crypto';
+import { recordingSiteFor } from '../support/recording-site';
 import { Browser, type Harness, signedUpUser, startHarness } from './harness';
 
 const PARALLEL = 50;
-
-/** A connector session whose site counts the sign-in requests that reach it. */
-async function countingSite(
-  brokerUrl: string,
-  connectorId: string,
-  privateKey: KeyObject,
-): Promise<{ session: TunnelSession; reached: string[] }> {
-  const ws = new WebSocket(`${brokerUrl.replace(/^http/, 'ws')}/tunnel/v1/connect`, [WS_SUBPROTOCOL_V1], {
-    perMessageDeflate: false,
-  });
-  const transport = wsTransport(ws);
-  const ready = await connectorHandshake(transport, {
-    connectorId,
-    privateKey,
-    agent: { version: 't', hostname: 't' },
-  });
-  const session = createSession(transport, 'connector', { version: ready.version });
-  const reached: string[] = [];
-  session.on('stream', (s) => {
-    s.on('error', () => undefined);
-    s.resume();
-    const { method, path } = s.requestHead;
-    // The broker's own hello (learning the site key) is not a client's sign-in.
-    const fromClient = s.requestHead.headers.some((h) => h.toLowerCase() === 'x-forwarded-for');
-    if (fromClient) reached.push(`${method} ${path}`);
-    s.sendResponseHead({ status: fromClient ? 401 : 404, headers: ['content-type', 'application/json'] });
-    s.end('{"code":"INVALID_CREDENTIALS"}');
-  });
-  return { session, reached };
-}
 
 async function statuses(n: number, send: (i: number) => Promise<Response>): Promise<Map<number, number>> {
   const answers = await Promise.all(Array.from({ length: n }, (_, i) => send(i)));
@@ -143,12 +107,7 @@ describe.each<{ backend: string; env: Record<string, string> }>([
     const company = (await (
       await owner.browser.fetch('/api/v1/companies', { method: 'POST', json: { name: 'Parallel Gates' } })
     ).json()) as { slug: string };
-    const { privateKey, publicKey } = generateKeyPairSync('ed25519');
-    const reg = await h.broker.connectors.register({
-      orgSlug: company.slug,
-      publicKeyPem: publicKey.export({ format: 'pem', type: 'spki' }).toString(),
-    });
-    const site = await countingSite(h.url, reg.connectorId, privateKey);
+    const site = await recordingSiteFor(h.broker, company.slug, () => ({ status: 401, body: '{}' }));
     try {
       const got = await statuses(PARALLEL, (i) =>
         fetch(`${h.url}/t/${company.slug}/api/v1/auth/login`, {
@@ -160,7 +119,7 @@ describe.each<{ backend: string; env: Record<string, string> }>([
       expect(Object.fromEntries(got)).toEqual({ 401: 6, 429: PARALLEL - 6 });
       expect(site.reached).toHaveLength(6);
     } finally {
-      site.session.close();
+      site.close();
     }
   });
 });
