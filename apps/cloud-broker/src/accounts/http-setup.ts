@@ -11,11 +11,59 @@ interface BodyParserError extends Error {
   type?: string;
   status?: number;
   statusCode?: number;
+  /** Set by zlib on a body that is not in the coding its Content-Encoding names. */
+  code?: unknown;
+  errno?: unknown;
+}
+
+/** The answers of the body parsers (docs/errors.md §4.1), before any route sees the request. */
+export const BODY_ERROR_STATUS = {
+  PAYLOAD_TOO_LARGE: 413,
+  MALFORMED_BODY: 400,
+  TOO_MANY_PARAMETERS: 413,
+  UNSUPPORTED_ENCODING: 415,
+  BODY_DECODING_FAILED: 400,
+  BAD_BODY: 400,
+} as const;
+export type BodyErrorCode = keyof typeof BODY_ERROR_STATUS;
+
+function bodyErrorCode(err: BodyParserError): BodyErrorCode {
+  switch (err.type) {
+    case 'entity.too.large':
+      return 'PAYLOAD_TOO_LARGE';
+    case 'entity.parse.failed':
+      return 'MALFORMED_BODY';
+    case 'parameters.too.many':
+      return 'TOO_MANY_PARAMETERS';
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return 'UNSUPPORTED_ENCODING';
+  }
+  // body-parser passes the decompressor's own error on: it has zlib's code and errno, no type.
+  if (err.type === undefined && typeof err.code === 'string' && typeof err.errno === 'number') {
+    return 'BODY_DECODING_FAILED';
+  }
+  return 'BAD_BODY';
+}
+
+function bodyErrorMessage(code: BodyErrorCode, err: BodyParserError, req: Request): string {
+  switch (code) {
+    case 'PAYLOAD_TOO_LARGE':
+      return `request body exceeds ${BODY_LIMIT}`;
+    case 'BODY_DECODING_FAILED': {
+      // The name is one body-parser knows (gzip, deflate, br, zstd): anything else is a 415.
+      const coding = String(req.headers['content-encoding'] ?? '').slice(0, 20);
+      return `the body is not valid ${coding} data, as its Content-Encoding says`;
+    }
+    default:
+      return err.message;
+  }
 }
 
 /**
  * JSON and form parsers with limits, and an error handler right behind them: body-parser's
- * errors happen before Nest routing, so Nest's filters never see them.
+ * errors happen before Nest routing, so Nest's filters never see them. Every body a route of
+ * the broker reads goes through these two parsers (the client ingress /t/ never parses one).
  */
 export function installBodyParsers(app: NestExpressApplication, logger: Logger): void {
   const log = logger.child({ component: 'http' });
@@ -27,19 +75,19 @@ export function installBodyParsers(app: NestExpressApplication, logger: Logger):
       next(err);
       return;
     }
-    const code =
-      err.type === 'entity.too.large'
-        ? 'PAYLOAD_TOO_LARGE'
-        : err.type === 'entity.parse.failed'
-          ? 'MALFORMED_BODY'
-          : err.type === 'parameters.too.many'
-            ? 'TOO_MANY_PARAMETERS'
-            : err.type === 'encoding.unsupported' || err.type === 'charset.unsupported'
-              ? 'UNSUPPORTED_ENCODING'
-              : 'BAD_BODY';
-    const message = code === 'PAYLOAD_TOO_LARGE' ? `request body exceeds ${BODY_LIMIT}` : err.message;
-    log.info({ code, status, method: req.method, url: req.url }, 'request body rejected');
-    res.status(status).set('Cache-Control', 'no-store').json({ code, message });
+    const code = bodyErrorCode(err);
+    const message = bodyErrorMessage(code, err, req);
+    log.info(
+      {
+        code,
+        status: BODY_ERROR_STATUS[code],
+        method: req.method,
+        path: req.path,
+        encoding: req.headers['content-encoding'],
+      },
+      'request body rejected',
+    );
+    res.status(BODY_ERROR_STATUS[code]).set('Cache-Control', 'no-store').json({ code, message });
   });
 }
 
