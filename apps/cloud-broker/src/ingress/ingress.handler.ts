@@ -20,6 +20,7 @@ import {
   type TunnelStream,
 } from '@lanbridge/tunnel-protocol';
 import { BROKER_ERROR_STATUS, BrokerErrorCode } from '../common/broker-error';
+import { DATABASE_RETRY_AFTER_S, isDatabaseUnavailable } from '../database/database-errors';
 import { withoutSiteCorsHeaders } from '../http/cors';
 import { sendJsonError, writeSocketError } from '../http/raw-response';
 import type { MetricsService } from '../metrics/metrics.service';
@@ -221,11 +222,7 @@ export class IngressHandler {
     }
     this.deps.orgs.load(target.orgSlug).then(
       (loaded) => this.route(req, res, target, loaded, peer),
-      (err: unknown) => {
-        const requestId = randomUUID();
-        this.log.error({ err, requestId, orgSlug: target.orgSlug }, 'organization lookup failed');
-        this.reject(res, BrokerErrorCode.INTERNAL, 'internal error', undefined, requestId);
-      },
+      (err: unknown) => this.failLookup(res, err, 'organization lookup failed', { orgSlug: target.orgSlug }),
     );
   }
 
@@ -347,11 +344,7 @@ export class IngressHandler {
         if (refusal) this.refuseSession(client, refusal, req, orgId, path, clientIp);
         else admitted();
       },
-      (err: unknown) => {
-        const requestId = randomUUID();
-        this.log.error({ err, requestId, orgId }, 'session check failed');
-        this.refuse(client, BrokerErrorCode.INTERNAL, 'internal error', requestId);
-      },
+      (err: unknown) => this.failLookup(client, err, 'session check failed', { orgId }),
     );
   }
 
@@ -543,11 +536,11 @@ export class IngressHandler {
       run(cached);
       return;
     }
-    this.deps.orgs.load(target.orgSlug).then(run, (err: unknown) => {
-      const requestId = randomUUID();
-      this.log.error({ err, requestId, orgSlug: target.orgSlug }, 'organization lookup failed');
-      this.rejectSocket(socket, BrokerErrorCode.INTERNAL, 'internal error', requestId);
-    });
+    this.deps.orgs
+      .load(target.orgSlug)
+      .then(run, (err: unknown) =>
+        this.failLookup(socket, err, 'organization lookup failed', { orgSlug: target.orgSlug }),
+      );
   }
 
   private forwardUpgrade(
@@ -881,15 +874,48 @@ export class IngressHandler {
   }
 
   /** `reject` for a plain request (its response), `rejectSocket` for an upgrade (its socket). */
-  private refuse(client: ServerResponse | Duplex, code: BrokerErrorCode, message: string, requestId?: string): void {
-    if (client instanceof ServerResponse) this.reject(client, code, message, undefined, requestId);
-    else this.rejectSocket(client, code, message, requestId);
+  private refuse(
+    client: ServerResponse | Duplex,
+    code: BrokerErrorCode,
+    message: string,
+    requestId?: string,
+    extraHeaders?: string[],
+  ): void {
+    if (client instanceof ServerResponse) this.reject(client, code, message, extraHeaders, requestId);
+    else this.rejectSocket(client, code, message, requestId, extraHeaders);
   }
 
-  private rejectSocket(socket: Duplex, code: BrokerErrorCode, message: string, requestId: string = randomUUID()): void {
+  private rejectSocket(
+    socket: Duplex,
+    code: BrokerErrorCode,
+    message: string,
+    requestId: string = randomUUID(),
+    extraHeaders?: string[],
+  ): void {
     const status = BROKER_ERROR_STATUS[code];
     this.deps.metrics.countIngress(status);
-    writeSocketError(socket, status, { code, message, requestId });
+    writeSocketError(socket, status, { code, message, requestId }, extraHeaders);
+  }
+
+  /**
+   * The organisation lookup or the session check failed. With the database away that is 503
+   * with Retry-After, which clients retry (the SDK retries 503, not 500); anything else is ours.
+   */
+  private failLookup(client: ServerResponse | Duplex, err: unknown, what: string, ctx: Record<string, string>): void {
+    const requestId = randomUUID();
+    if (isDatabaseUnavailable(err)) {
+      this.log.warn({ err, requestId, ...ctx }, `${what}: the database is unavailable`);
+      this.refuse(
+        client,
+        BrokerErrorCode.DATABASE_UNAVAILABLE,
+        'the broker cannot reach its database; retry shortly',
+        requestId,
+        ['Retry-After', String(DATABASE_RETRY_AFTER_S)],
+      );
+      return;
+    }
+    this.log.error({ err, requestId, ...ctx }, what);
+    this.refuse(client, BrokerErrorCode.INTERNAL, 'internal error', requestId);
   }
 
   private failTunnel(res: ServerResponse, code: TunnelErrorCode, err: unknown): void {
