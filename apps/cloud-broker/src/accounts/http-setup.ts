@@ -24,6 +24,7 @@ export const BODY_ERROR_STATUS = {
   UNSUPPORTED_ENCODING: 415,
   BODY_DECODING_FAILED: 400,
   BAD_BODY: 400,
+  NUL_CHARACTER: 400,
 } as const;
 export type BodyErrorCode = keyof typeof BODY_ERROR_STATUS;
 
@@ -60,6 +61,19 @@ function bodyErrorMessage(code: BodyErrorCode, err: BodyParserError, req: Reques
   }
 }
 
+/** Where in a parsed body (or a key of it) a string holds U+0000, or undefined. */
+function nulAt(v: unknown, path: string, depth = 0): string | undefined {
+  if (typeof v === 'string') return v.includes('\u0000') ? path : undefined;
+  if (typeof v !== 'object' || v === null || depth > 32) return undefined;
+  for (const [k, inner] of Object.entries(v)) {
+    const here = Array.isArray(v) ? `${path}[${k}]` : `${path}.${k.replaceAll('\u0000', '\\u0000')}`;
+    if (k.includes('\u0000')) return here;
+    const found = nulAt(inner, here, depth + 1);
+    if (found) return found;
+  }
+  return undefined;
+}
+
 /**
  * JSON and form parsers with limits, and an error handler right behind them: body-parser's
  * errors happen before Nest routing, so Nest's filters never see them. Every body a route of
@@ -69,6 +83,21 @@ export function installBodyParsers(app: NestExpressApplication, logger: Logger):
   const log = logger.child({ component: 'http' });
   app.use(json({ limit: BODY_LIMIT, strict: true }));
   app.use(urlencoded({ extended: false, limit: BODY_LIMIT, parameterLimit: 100 }));
+  // PostgreSQL text holds no U+0000, so a value with one would fail deep inside a route as a 500.
+  // No field of the broker's API has a use for it: refused here, for bodies and query strings.
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    const where = /%00/.test(req.url) ? 'the URL' : nulAt(req.body, 'body');
+    if (where === undefined) {
+      next();
+      return;
+    }
+    const code: BodyErrorCode = 'NUL_CHARACTER';
+    log.info({ code, status: BODY_ERROR_STATUS[code], method: req.method, path: req.path, where }, 'request refused');
+    res
+      .status(BODY_ERROR_STATUS[code])
+      .set('Cache-Control', 'no-store')
+      .json({ code, message: `${where} holds U+0000, which no field accepts` });
+  });
   app.use((err: BodyParserError, req: Request, res: Response, next: NextFunction) => {
     const status = err.status ?? err.statusCode;
     if (status === undefined || status < 400 || status >= 500) {

@@ -269,6 +269,29 @@ describe('accounts: sign-up, verification, sign-in, sessions, passwords, throttl
     expect(zipped.status).toBe(401);
   });
 
+  it('refuses U+0000 in a body field or the URL with 400 NUL_CHARACTER instead of failing in the database', async () => {
+    const signIn = await fetch(`${h.url}/api/v1/sessions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'ada\u0000@example.test', password: 'whatever it is' }),
+    });
+    expect(signIn.status).toBe(400);
+    expect(await signIn.json()).toEqual({
+      code: 'NUL_CHARACTER',
+      message: 'body.email holds U+0000, which no field accepts',
+    });
+    const form = await fetch(`${h.url}/oauth/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'grant_type=refresh_token&refresh_token=a%00b',
+    });
+    expect(form.status).toBe(400);
+    expect(((await form.json()) as { code: string }).code).toBe('NUL_CHARACTER');
+    const query = await fetch(`${h.url}/api/v1/areas?x=%00`);
+    expect(query.status).toBe(400);
+    expect(((await query.json()) as { code: string }).code).toBe('NUL_CHARACTER');
+  });
+
   it('serves the sign-up and sign-in pages and signs in through the form with CSRF', async () => {
     const b = new Browser(h.url);
     const page = await b.fetch('/sign-in?return_to=/activate');
