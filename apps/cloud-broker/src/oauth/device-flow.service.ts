@@ -16,8 +16,6 @@ import { OAuthTokenService } from './oauth-token.service';
 
 export const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
 const HOSTNAME = /^[\p{L}\p{N}][\p{L}\p{N}._ -]{0,99}$/u;
-/** RFC 8628 §3.5: each slow_down adds 5 seconds to the interval. */
-const SLOW_DOWN_STEP_S = 5;
 /** Network jitter allowance between a client's sleep and our clock. */
 const POLL_TOLERANCE_MS = 100;
 
@@ -293,11 +291,15 @@ export class DeviceFlowService {
       if (new Date(row.expires_at).getTime() <= now)
         throw tokenError('expired_token', 'device_code expired; start the activation again');
       const last = row.last_polled_at ? new Date(row.last_polled_at).getTime() : undefined;
+      // Faster than the announced interval is slow_down. The client then adds 5 s (RFC 8628
+      // §3.5), but the required pace stays the announced one: raising it with every slow_down
+      // would keep a client that missed one answer (and so added 5 s less) slowed for ever,
+      // approval or not.
       if (last !== undefined && now - last < row.interval_s * 1000 - POLL_TOLERANCE_MS) {
-        await tx.rows(
-          `UPDATE ${tx.t('device_authorization')} SET "interval_s" = "interval_s" + $2, "last_polled_at" = $3 WHERE "id" = $1`,
-          [row.id, SLOW_DOWN_STEP_S, new Date(now)],
-        );
+        await tx.rows(`UPDATE ${tx.t('device_authorization')} SET "last_polled_at" = $2 WHERE "id" = $1`, [
+          row.id,
+          new Date(now),
+        ]);
         slowDown = true;
         return undefined;
       }
