@@ -24,6 +24,7 @@ import { DATABASE_RETRY_AFTER_S, isDatabaseUnavailable } from '../database/datab
 import { withoutSiteCorsHeaders } from '../http/cors';
 import { sendJsonError, writeSocketError } from '../http/raw-response';
 import type { MetricsService } from '../metrics/metrics.service';
+import { SITE_HELLO_PATH } from '../site-trust/site-trust.service';
 import type { TunnelDirectory } from '../tunnel/tunnel-registry';
 import {
   type IngressTarget,
@@ -49,6 +50,30 @@ function streamDone(s: TunnelStream): boolean {
 }
 
 function ignore(): void {}
+
+/** A site hello is well under 2 KiB; an answer over this is not looked at. */
+const HELLO_PEEK_MAX_BYTES = 16 * 1024;
+
+function isHelloRequest(head: RequestHead): boolean {
+  if (head.method !== 'POST') return false;
+  const q = head.path.indexOf('?');
+  return (q === -1 ? head.path : head.path.slice(0, q)) === SITE_HELLO_PATH;
+}
+
+/** Hands a copy of a small answer to `done` once it has passed; a larger one is not copied. */
+function teeSmallBody(stream: TunnelStream, done: (body: Buffer) => void): void {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  const onData = (c: Buffer): void => {
+    size += c.length;
+    if (size > HELLO_PEEK_MAX_BYTES) stream.off('data', onData);
+    else chunks.push(Buffer.from(c));
+  };
+  stream.on('data', onData);
+  stream.once('end', () => {
+    if (size <= HELLO_PEEK_MAX_BYTES) done(Buffer.concat(chunks, size));
+  });
+}
 
 /** Default of `publicMaxBodyBytes`: a sign-in JWE (at most 8 KiB) with room to spare. */
 export const DEFAULT_PUBLIC_MAX_BODY_BYTES = 16 * 1024;
@@ -456,6 +481,9 @@ export class IngressHandler {
         }
         headSent = true;
         this.deps.metrics.countIngress(rh.status);
+        if (rh.status === 200 && this.gate?.observeSiteHello && isHelloRequest(head)) {
+          teeSmallBody(stream, (body) => this.gate?.observeSiteHello?.(orgId, body));
+        }
         forwardBody(stream, res);
       },
       (err: unknown) => {

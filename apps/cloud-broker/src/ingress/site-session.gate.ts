@@ -90,6 +90,11 @@ export interface SiteSessionGate {
   /** Spends one sign-in attempt of (org, client IP) and of the org; seconds to wait when spent. */
   readonly spendSignIn: (orgId: string, clientIp: string) => Promise<number | undefined>;
   readonly trustProxyHops: number;
+  /**
+   * SiteTrustService.observeHello: sees the body of a site's 200 answer to a client's
+   * `POST /api/v1/auth/hello` (a hint that the site behind the tunnel changed its key).
+   */
+  readonly observeSiteHello?: (orgId: string, body: Buffer) => void;
 }
 
 export interface SessionRefusal {

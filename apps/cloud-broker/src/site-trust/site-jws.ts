@@ -154,6 +154,17 @@ export function siteKeyMaterial(siteId: string, jwk: SiteSigningJwk): SiteKeyMat
   return key ? { siteId, jwk, thumbprint: siteKeyThumbprint(jwk), key } : undefined;
 }
 
+/**
+ * The thumbprint of the key a site hello's header shows, without verifying anything: only a hint
+ * that the site behind a tunnel changed (the broker then asks for a hello of its own).
+ */
+export function helloThumbprint(token: string): string | undefined {
+  const jws = splitJws(token);
+  if (!jws || jws.header.typ !== SITE_HELLO_TYP) return undefined;
+  const jwk = parseSiteJwk(jws.header.jwk);
+  return jwk ? siteKeyThumbprint(jwk) : undefined;
+}
+
 export type HelloResult =
   | { readonly ok: true; readonly site: SiteKeyMaterial; readonly exp: number }
   | { readonly ok: false; readonly reason: HelloRejection };
