@@ -5,7 +5,7 @@ import { type Limit, RateLimitService } from '../rate-limit/rate-limit.service';
 import { ActivationCodeService } from './activation-code.service';
 import { PortalError, PortalErrorCode, PortalErrorFilter } from './portal-error';
 
-const FIELDS = new Set(['code', 'publicKey', 'hostname']);
+const FIELDS = new Set(['code', 'publicKey', 'hostname', 'siteHello']);
 
 /**
  * Scripted connector installs: the connector redeems a single-use activation code with its
@@ -31,7 +31,7 @@ export class ConnectorActivationController {
     const unknown = Object.keys(body ?? {}).filter((k) => !FIELDS.has(k));
     if (unknown.length > 0)
       throw new PortalError(PortalErrorCode.INVALID_INPUT, `unknown fields: ${unknown.join(', ')}`);
-    const { code, publicKey, hostname } = body ?? {};
+    const { code, publicKey, hostname, siteHello } = body ?? {};
     if (typeof code !== 'string' || typeof publicKey !== 'string' || typeof hostname !== 'string') {
       throw new PortalError(PortalErrorCode.INVALID_INPUT, 'code, publicKey and hostname are required strings');
     }
@@ -44,7 +44,7 @@ export class ConnectorActivationController {
     const spent = await this.failures.attempt(ipKey);
     let r: Awaited<ReturnType<ActivationCodeService['redeem']>>;
     try {
-      r = await this.codes.redeem({ code, publicKeyPem: publicKey, hostname }, meta);
+      r = await this.codes.redeem({ code, publicKeyPem: publicKey, hostname, siteHello }, meta);
     } catch (err) {
       if (!(err instanceof PortalError && err.code === PortalErrorCode.ACTIVATION_CODE_INVALID)) await spent.refund();
       throw err;

@@ -295,7 +295,13 @@ export class OAuthServer {
       this.devices
         .start(
           rq.user as OAuthClient,
-          { publicKey: body.public_key, hostname: body.hostname, area: body.area, scope: body.scope },
+          {
+            publicKey: body.public_key,
+            hostname: body.hostname,
+            area: body.area,
+            scope: body.scope,
+            siteHello: body.site_hello,
+          },
           requestMeta(rq),
         )
         .then((r) => sendJson(rs, 200, r), next);

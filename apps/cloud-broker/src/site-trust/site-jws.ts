@@ -176,7 +176,11 @@ export type HelloResult =
  */
 export function verifySiteHello(
   token: string,
-  expected: { readonly nonce: string; readonly now: number },
+  /**
+   * `nonce` undefined: a hello the connector fetched for its activation, which only names the
+   * site it reaches (whose hello it is, not that it is fresh for the broker).
+   */
+  expected: { readonly nonce: string | undefined; readonly now: number },
 ): HelloResult {
   const jws = splitJws(token);
   if (!jws) return { ok: false, reason: 'malformed' };
@@ -205,7 +209,7 @@ export function verifySiteHello(
   ) {
     return { ok: false, reason: 'bad-claims' };
   }
-  if (c.nonce !== expected.nonce) return { ok: false, reason: 'nonce-mismatch' };
+  if (expected.nonce !== undefined && c.nonce !== expected.nonce) return { ok: false, reason: 'nonce-mismatch' };
   const iat = c.iat as number;
   const exp = c.exp as number;
   if (iat > expected.now + CLOCK_SKEW_S) return { ok: false, reason: 'not-yet-valid' };

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit, Optional } from '@nestjs/common';
 import type { Logger } from '@lanbridge/logging';
-import { TunnelErrorCode, type TunnelSession, type TunnelStream } from '@lanbridge/tunnel-protocol';
+import { TunnelError, TunnelErrorCode, type TunnelSession, type TunnelStream } from '@lanbridge/tunnel-protocol';
 import { BROKER_LOGGER } from '../config/broker.config';
 import type { TunnelEntry } from '../tunnel/tunnel-registry';
 import {
@@ -362,7 +362,7 @@ export class SiteTrustService implements OnModuleInit, OnApplicationShutdown {
         if (policy !== 'site-session') return;
         const hello = await this.fetchHello(session);
         if (hello.ok) {
-          await this.record(entry, hello.site);
+          if (!(await this.record(entry, hello.site))) return;
           if (!learner.again) return;
           // Asked again while this hello was under way: the answer may predate the change.
           delay = this.opts.retryBaseMs;
@@ -448,18 +448,10 @@ export class SiteTrustService implements OnModuleInit, OnApplicationShutdown {
     }
   }
 
-  private async record(entry: TunnelEntry, site: SiteKeyMaterial): Promise<void> {
+  /** Records the site learnt through `entry`'s tunnel; false when it belongs to another organisation. */
+  private async record(entry: TunnelEntry, site: SiteKeyMaterial): Promise<boolean> {
     const previous = await this.siteKey(entry.orgId);
     const seenAt = new Date();
-    await this.repo.recordSiteKey({
-      orgId: entry.orgId,
-      siteId: site.siteId,
-      jwk: site.jwk,
-      thumbprint: site.thumbprint,
-      seenAt,
-    });
-    this.keys.set(entry.orgId, { site: { ...site, seenAt }, expires: Date.now() + this.opts.keyTtlMs, at: Date.now() });
-    this.sites.delete(site.siteId);
     const ctx = {
       orgId: entry.orgId,
       connectorId: entry.connectorId,
@@ -467,6 +459,26 @@ export class SiteTrustService implements OnModuleInit, OnApplicationShutdown {
       siteId: site.siteId,
       thumbprint: site.thumbprint,
     };
+    const claim = await this.repo.claimSiteKey(
+      { orgId: entry.orgId, siteId: site.siteId, jwk: site.jwk, thumbprint: site.thumbprint, seenAt },
+      entry.connectorId,
+    );
+    if (!claim.claimed) {
+      // One site, one company: its tokens would otherwise name two organisations.
+      this.forget(entry.orgId, previous);
+      this.log.warn(
+        { ...ctx, holderOrgId: claim.holderOrgId },
+        'site refused: it belongs to another organisation with an active connector; tunnel closed',
+      );
+      entry.session.close(new TunnelError(TunnelErrorCode.SITE_CLAIMED, 'this site belongs to another organisation'));
+      return false;
+    }
+    for (const orgId of claim.releasedFrom) {
+      this.forget(orgId, await this.siteKeyCached(orgId));
+      this.log.info({ ...ctx, fromOrgId: orgId }, 'site moved here from an organisation without an active connector');
+    }
+    this.keys.set(entry.orgId, { site: { ...site, seenAt }, expires: Date.now() + this.opts.keyTtlMs, at: Date.now() });
+    this.sites.delete(site.siteId);
     if (previous && previous.siteId !== site.siteId) this.sites.delete(previous.siteId);
     if (previous && (previous.thumbprint !== site.thumbprint || previous.siteId !== site.siteId)) {
       this.tokens.dropOrg(entry.orgId, previous.siteId === site.siteId ? site.thumbprint : undefined);
@@ -478,7 +490,7 @@ export class SiteTrustService implements OnModuleInit, OnApplicationShutdown {
       this.log.info(ctx, 'site key recorded');
     } else {
       this.log.debug(ctx, 'site key confirmed');
-      return;
+      return true;
     }
     const key: SiteKey = {
       orgId: entry.orgId,
@@ -494,6 +506,24 @@ export class SiteTrustService implements OnModuleInit, OnApplicationShutdown {
         this.log.error({ err, orgId: entry.orgId }, 'site key listener failed');
       }
     }
+    return true;
+  }
+
+  /** Drops what this node holds of an organisation's site: its key, its tokens, the site's lookup. */
+  private forget(orgId: string, site: SiteKey | undefined): void {
+    this.keys.delete(orgId);
+    this.tokens.dropOrg(orgId);
+    if (site) this.sites.delete(site.siteId);
+  }
+
+  /** The key this node holds for an organisation, without asking the database. */
+  private siteKeyCached(orgId: string): Promise<SiteKey | undefined> {
+    const site = this.keys.get(orgId)?.site;
+    return Promise.resolve(
+      site
+        ? { orgId, siteId: site.siteId, jwk: site.jwk, thumbprint: site.thumbprint, seenAt: site.seenAt }
+        : undefined,
+    );
   }
 
   // ---- cached lookups --------------------------------------------------------------------
