@@ -142,7 +142,7 @@ export async function connectSite(
   brokerUrl: string,
   connectorId: string,
   key: KeyObject,
-  site: FakeSite,
+  site: Pick<FakeSite, 'answer'>,
 ): Promise<SiteTunnel> {
   const ws = new WebSocket(`${brokerUrl.replace(/^http/, 'ws')}/tunnel/v1/connect`, [WS_SUBPROTOCOL_V1]);
   const transport = wsTransport(ws);
