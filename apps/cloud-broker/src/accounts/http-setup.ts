@@ -28,18 +28,18 @@ export const BODY_ERROR_STATUS = {
 } as const;
 export type BodyErrorCode = keyof typeof BODY_ERROR_STATUS;
 
+/** body-parser's error types and the code each becomes. */
+const BY_TYPE: Readonly<Record<string, BodyErrorCode>> = {
+  'entity.too.large': 'PAYLOAD_TOO_LARGE',
+  'entity.parse.failed': 'MALFORMED_BODY',
+  'parameters.too.many': 'TOO_MANY_PARAMETERS',
+  'encoding.unsupported': 'UNSUPPORTED_ENCODING',
+  'charset.unsupported': 'UNSUPPORTED_ENCODING',
+};
+
 function bodyErrorCode(err: BodyParserError): BodyErrorCode {
-  switch (err.type) {
-    case 'entity.too.large':
-      return 'PAYLOAD_TOO_LARGE';
-    case 'entity.parse.failed':
-      return 'MALFORMED_BODY';
-    case 'parameters.too.many':
-      return 'TOO_MANY_PARAMETERS';
-    case 'encoding.unsupported':
-    case 'charset.unsupported':
-      return 'UNSUPPORTED_ENCODING';
-  }
+  const byType = err.type === undefined ? undefined : BY_TYPE[err.type];
+  if (byType) return byType;
   // body-parser passes the decompressor's own error on: it has zlib's code and errno, no type.
   if (err.type === undefined && typeof err.code === 'string' && typeof err.errno === 'number') {
     return 'BODY_DECODING_FAILED';
@@ -48,17 +48,13 @@ function bodyErrorCode(err: BodyParserError): BodyErrorCode {
 }
 
 function bodyErrorMessage(code: BodyErrorCode, err: BodyParserError, req: Request): string {
-  switch (code) {
-    case 'PAYLOAD_TOO_LARGE':
-      return `request body exceeds ${BODY_LIMIT}`;
-    case 'BODY_DECODING_FAILED': {
-      // The name is one body-parser knows (gzip, deflate, br, zstd): anything else is a 415.
-      const coding = String(req.headers['content-encoding'] ?? '').slice(0, 20);
-      return `the body is not valid ${coding} data, as its Content-Encoding says`;
-    }
-    default:
-      return err.message;
+  if (code === 'PAYLOAD_TOO_LARGE') return `request body exceeds ${BODY_LIMIT}`;
+  if (code === 'BODY_DECODING_FAILED') {
+    // The name is one body-parser knows (gzip, deflate, br, zstd): anything else is a 415.
+    const coding = String(req.headers['content-encoding'] ?? '').slice(0, 20);
+    return `the body is not valid ${coding} data, as its Content-Encoding says`;
   }
+  return err.message;
 }
 
 /** Where in a parsed body (or a key of it) a string holds U+0000, or undefined. */

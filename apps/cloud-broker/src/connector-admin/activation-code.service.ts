@@ -5,7 +5,7 @@ import { Sql } from '../accounts/sql';
 import { AreasService } from '../areas/areas.service';
 import { AuditService, type RequestMeta } from '../audit/audit.service';
 import { ConnectorEnrollmentService, type EnrolledConnector } from './connector-enrollment.service';
-import { activationSiteThumbprint, SITE_ALREADY_CONNECTED_MESSAGE } from '../site-trust/activation-site';
+import { activationSite, SITE_ALREADY_CONNECTED_MESSAGE } from '../site-trust/activation-site';
 import { siteHolder } from '../site-trust/site-trust.repository';
 import { PortalError, PortalErrorCode } from './portal-error';
 
@@ -80,8 +80,8 @@ export class ActivationCodeService {
     input: { code: string; publicKeyPem: string; hostname: string; siteHello?: unknown },
     meta: RequestMeta,
   ): Promise<RedeemedActivation> {
-    const siteThumbprint = activationSiteThumbprint(input.siteHello);
-    if (siteThumbprint === 'invalid') {
+    const site = activationSite(input.siteHello);
+    if (site === 'invalid') {
       throw new PortalError(
         PortalErrorCode.INVALID_INPUT,
         'siteHello must be a current hello of the site (a JWS signed by its key)',
@@ -101,7 +101,7 @@ export class ActivationCodeService {
       );
       if (!claimed) return undefined;
       // One site, one company (the tunnel would be refused anyway); the code stays unused.
-      if (siteThumbprint && (await siteHolder(tx, siteThumbprint, claimed.organization_id))) {
+      if (site && (await siteHolder(tx, site.thumbprint, claimed.organization_id))) {
         throw new PortalError(PortalErrorCode.SITE_ALREADY_CONNECTED, SITE_ALREADY_CONNECTED_MESSAGE);
       }
       const enrolled = await this.enrollment.enroll(

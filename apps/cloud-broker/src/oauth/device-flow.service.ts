@@ -10,7 +10,7 @@ import { AuditService, type RequestMeta } from '../audit/audit.service';
 import { CompaniesService } from '../companies/companies.service';
 import { BROKER_CONFIG, BROKER_LOGGER, type BrokerConfig } from '../config/broker.config';
 import { parseConnectorKey } from '../connectors/connector-key';
-import { activationSiteThumbprint, SITE_ALREADY_CONNECTED_MESSAGE } from '../site-trust/activation-site';
+import { activationSite, SITE_ALREADY_CONNECTED_MESSAGE } from '../site-trust/activation-site';
 import { siteHolder } from '../site-trust/site-trust.repository';
 import type { OAuthClient } from './oauth-clients';
 import { tokenError } from './oauth-error';
@@ -145,8 +145,8 @@ export class DeviceFlowService {
     if (p.area !== undefined && (typeof p.area !== 'string' || !this.areas.find(p.area)))
       throw tokenError('invalid_request', 'unknown area');
     const area = typeof p.area === 'string' ? p.area : this.areas.defaultArea().id;
-    const siteThumbprint = activationSiteThumbprint(p.siteHello);
-    if (siteThumbprint === 'invalid')
+    const site = activationSite(p.siteHello);
+    if (site === 'invalid')
       throw tokenError('invalid_request', 'site_hello must be a current hello of the site (a JWS signed by its key)');
     let key;
     try {
@@ -176,7 +176,7 @@ export class DeviceFlowService {
             meta.userAgent,
             this.cfg.deviceIntervalS,
             this.cfg.deviceCodeTtlS,
-            siteThumbprint ?? null,
+            site?.thumbprint ?? null,
           ],
         );
         this.log.info({ hostname: p.hostname, area, thumbprint: key.thumbprint }, 'device authorization started');

@@ -15,12 +15,12 @@ export const SITE_ALREADY_CONNECTED_MESSAGE =
  * then); `invalid` when what it sent is not a valid, current site hello. Only a hint for an early
  * refusal: the broker's own hello through the tunnel is what records a site.
  */
-export function activationSiteThumbprint(
+export function activationSite(
   hello: unknown,
   now = Math.floor(Date.now() / 1000),
-): string | undefined | 'invalid' {
+): { readonly thumbprint: string } | 'invalid' | undefined {
   if (hello === undefined || hello === '') return undefined;
   if (typeof hello !== 'string' || hello.length > MAX_HELLO_LENGTH) return 'invalid';
   const r = verifySiteHello(hello, { nonce: undefined, now });
-  return r.ok ? r.site.thumbprint : 'invalid';
+  return r.ok ? { thumbprint: r.site.thumbprint } : 'invalid';
 }

@@ -131,10 +131,10 @@ describe('push subscriptions at the broker (the default list, plus localhost)', 
   const keysOnly = new LocalPushService();
   let h: Harness;
   let site: TestSite;
-  const target = { url: '', hits: [] as string[], close: async () => undefined as void };
+  let target: Awaited<ReturnType<typeof internalTarget>>;
 
   beforeAll(async () => {
-    Object.assign(target, await internalTarget());
+    target = await internalTarget();
     // localhost is listed to show that a listed name is still refused for where it resolves.
     h = await startHarness({ PUSH_ENDPOINT_HOSTS: `${DEFAULT_PUSH_ENDPOINT_HOSTS.join(',')},localhost` });
     const owner = await signedUpUser(h, 'push-owner');
@@ -154,7 +154,7 @@ describe('push subscriptions at the broker (the default list, plus localhost)', 
   });
   afterAll(async () => {
     await h?.close();
-    await target.close();
+    await target?.close();
   });
 
   const subscribe = (endpoint: string) =>
