@@ -116,7 +116,9 @@ export async function checkSiteSession(
   upgrade: boolean,
   clientIp: string,
 ): Promise<SessionRefusal | undefined> {
-  const route = publicRoute(req.method ?? 'GET', path);
+  // No public route is a WebSocket: an upgrade would stream bytes to the site unbounded, so it
+  // needs a token like everything else.
+  const route = upgrade ? undefined : publicRoute(req.method ?? 'GET', path);
   if (route === 'public') return undefined;
   if (route === 'sign-in') {
     const waitS = await gate.spendSignIn(orgId, clientIp);

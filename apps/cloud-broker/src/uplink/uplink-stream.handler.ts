@@ -118,6 +118,15 @@ export class UplinkStreamHandler {
         ['allow', route.method],
       );
     }
+    const coding = headerValue(head.headers, 'content-encoding')?.trim().toLowerCase();
+    if (coding !== undefined && coding !== '' && coding !== 'identity') {
+      // The uplink takes plain JSON only; a compressed body would be read as garbage.
+      return this.refuse(
+        stream,
+        ctx,
+        new UplinkError(UplinkErrorCode.UPLINK_UNSUPPORTED_MEDIA_TYPE, 'send the body without a Content-Encoding'),
+      );
+    }
     if (route.method !== 'DELETE' && !isJson(headerValue(head.headers, 'content-type'))) {
       return this.refuse(
         stream,

@@ -2,6 +2,7 @@
 // protocol library opens the streams, so the test can send what a real connector never would),
 // and the portal's "Site data" page over HTTP, against a real broker on PostgreSQL.
 import { generateKeyPairSync, type KeyObject, randomBytes } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
 import {
   connectorHandshake,
   createSession,
@@ -52,8 +53,9 @@ async function uplink(
   path: string,
   body?: string | Buffer,
   contentType = 'application/json',
+  extraHeaders: string[] = [],
 ): Promise<Answer> {
-  const stream = session.openStream({ method, path, headers: ['content-type', contentType] });
+  const stream = session.openStream({ method, path, headers: ['content-type', contentType, ...extraHeaders] });
   stream.on('error', () => undefined);
   stream.end(body);
   const head: ResponseHead = await stream.responseHead();
@@ -120,6 +122,11 @@ describe('broker uplink streams and the Site data page', () => {
       status: 415,
       json: { code: 'UPLINK_UNSUPPORTED_MEDIA_TYPE' },
     });
+    // A body sent compressed (or claimed to be) is refused for what it is, not read as garbage.
+    const zipped = gzipSync(JSON.stringify({ pushToApp: false, pushDataToCloud: false }));
+    expect(
+      await uplink(session, 'PUT', '/v1/settings', zipped, 'application/json', ['content-encoding', 'gzip']),
+    ).toMatchObject({ status: 415, json: { code: 'UPLINK_UNSUPPORTED_MEDIA_TYPE' } });
     expect(session.state).toBe('open');
   });
 
