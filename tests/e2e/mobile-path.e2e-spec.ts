@@ -98,6 +98,7 @@ describe('the mobile path through the cloud', () => {
   let sink: Sink;
   let pg: Client;
   const terminals = new Map<string, SimulatedTerminal>();
+  let push: PushService;
   let admin: LanbridgeClient;
   let ana: LanbridgeClient;
   let qrText: string;
@@ -113,10 +114,18 @@ describe('the mobile path through the cloud', () => {
 
   beforeAll(async () => {
     sink = await startSmtpSink();
+    push = await startPushService();
     stack = await startSiteStack({
       prefix: 'mobile_path',
       accessCoreEnv: { MOBILE_COMMAND_WAIT_MS: '3000', DEVICE_OFFLINE_AFTER_MS: '4000' },
-      brokerEnv: { INGRESS_SIGNIN_MAX_PER_IP: '40', INGRESS_SIGNIN_WINDOW_S: '600' },
+      brokerEnv: {
+        INGRESS_SIGNIN_MAX_PER_IP: '40',
+        INGRESS_SIGNIN_WINDOW_S: '600',
+        // The local Web Push service is plain http on loopback: listed by host and port, with
+        // the test-only setting that allows that (the broker refuses it in production).
+        PUSH_ENDPOINT_HOSTS: new URL(push.endpoint).host,
+        PUSH_ENDPOINT_ALLOW_INSECURE: 'true',
+      },
     });
     pg = new Client({ connectionString: TEST_DATABASE_URL });
     await pg.connect();
@@ -139,6 +148,7 @@ describe('the mobile path through the cloud', () => {
     await stack?.stop();
     await pg?.end();
     await sink?.close();
+    await push?.close();
   });
 
   it('scans the organisation QR PNG, verifies it against the pinned broker and shows the organisation', async () => {
@@ -353,21 +363,16 @@ describe('the mobile path through the cloud', () => {
   });
 
   it('sends a Web Push to the administrator’s device when cloud push is on; it decrypts to the alarm', async () => {
-    const push = await startPushService();
-    try {
-      await admin.me.setNotifications(true);
-      await admin.call({ method: 'PUT', path: '/api/v1/settings/cloud', body: { pushToApp: true } });
-      const sub = await admin.registerPush({ endpoint: push.endpoint, keys: push.keys });
-      expect(sub.id).toBeTruthy();
-      await terminal(3).forceDoor(1);
-      await waitFor('a push message', () => Promise.resolve(push.received.length > 0), 30_000);
-      const msg = push.received[0] as { notification: { type: string; title: string; body: string } };
-      expect(msg.notification.type).toBe('alarm');
-      expect(`${msg.notification.title} ${msg.notification.body}`).toMatch(/forcefully/i);
-      await terminal(3).closeDoor(1);
-    } finally {
-      await push.close();
-    }
+    await admin.me.setNotifications(true);
+    await admin.call({ method: 'PUT', path: '/api/v1/settings/cloud', body: { pushToApp: true } });
+    const sub = await admin.registerPush({ endpoint: push.endpoint, keys: push.keys });
+    expect(sub.id).toBeTruthy();
+    await terminal(3).forceDoor(1);
+    await waitFor('a push message', () => Promise.resolve(push.received.length > 0), 30_000);
+    const msg = push.received[0] as { notification: { type: string; title: string; body: string } };
+    expect(msg.notification.type).toBe('alarm');
+    expect(`${msg.notification.title} ${msg.notification.body}`).toMatch(/forcefully/i);
+    await terminal(3).closeDoor(1);
   });
 
   it('refuses to sign in through a tampering broker and never lets it see the password', async () => {

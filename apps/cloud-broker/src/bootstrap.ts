@@ -155,6 +155,7 @@ export async function startBroker(
     logger,
     publicProto: config.publicProto,
     headTimeoutMs: config.ingressTimeoutMs,
+    publicMaxBodyBytes: config.ingressPublicMaxBodyBytes,
     peers: presence &&
       cluster && {
         find: (orgId) => presence.find(orgId),
@@ -239,6 +240,7 @@ export async function startBroker(
       verify: (orgId, token) => siteTrust.verifyForOrg(orgId, token),
       spendSignIn: signInLimiter(app.get(RateLimitService), config.ingressSignIn),
       trustProxyHops: config.accounts.trustProxyHops,
+      observeSiteHello: (orgId, body) => siteTrust.observeHello(orgId, body),
     });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

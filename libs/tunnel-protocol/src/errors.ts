@@ -41,6 +41,8 @@ export const TunnelErrorCode = {
   CONNECTION_LOST: 'TUNNEL_ERR_CONNECTION_LOST',
   /** A bug or an unexpected condition; details are logged, never sent. */
   INTERNAL: 'TUNNEL_ERR_INTERNAL',
+  /** The site behind the connector belongs to another organisation that still has an active connector. */
+  SITE_CLAIMED: 'TUNNEL_ERR_SITE_CLAIMED',
 } as const;
 export type TunnelErrorCode = (typeof TunnelErrorCode)[keyof typeof TunnelErrorCode];
 
@@ -69,6 +71,7 @@ export const TUNNEL_ERROR_TABLE: { readonly [K in TunnelErrorCode]: CodeInfo } =
   TUNNEL_ERR_UPSTREAM_TIMEOUT: { wsClose: 4504, reset: 16 },
   TUNNEL_ERR_CONNECTION_LOST: { wsClose: 1006, reset: 17 },
   TUNNEL_ERR_INTERNAL: { wsClose: 1011, reset: 18 },
+  TUNNEL_ERR_SITE_CLAIMED: { wsClose: 4423, reset: 19 },
 };
 
 const BY_RESET = new Map<number, TunnelErrorCode>(

@@ -24,6 +24,7 @@ export const AccountsErrorCode = {
   DEVICE_CODE_NOT_FOUND: 'DEVICE_CODE_NOT_FOUND',
   KEY_IN_USE: 'KEY_IN_USE',
   INVALID_INPUT: 'INVALID_INPUT',
+  SITE_ALREADY_CONNECTED: 'SITE_ALREADY_CONNECTED',
 } as const;
 export type AccountsErrorCode = (typeof AccountsErrorCode)[keyof typeof AccountsErrorCode];
 
@@ -47,6 +48,7 @@ export const ACCOUNTS_ERROR_STATUS: { readonly [K in AccountsErrorCode]: number 
   DEVICE_CODE_NOT_FOUND: 404,
   KEY_IN_USE: 409,
   INVALID_INPUT: 400,
+  SITE_ALREADY_CONNECTED: 409,
 };
 
 export class AccountsError extends Error {

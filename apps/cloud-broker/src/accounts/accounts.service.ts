@@ -4,7 +4,7 @@ import { AuditService, type RequestMeta } from '../audit/audit.service';
 import { BROKER_CONFIG, BROKER_LOGGER, type BrokerConfig } from '../config/broker.config';
 import { MailService } from '../mail/mail.service';
 import { OAuthTokenService } from '../oauth/oauth-token.service';
-import { type Limit, RateLimitService } from '../rate-limit/rate-limit.service';
+import { type Attempt, type Limit, RateLimitService } from '../rate-limit/rate-limit.service';
 import { AccountsError, AccountsErrorCode } from './accounts-error';
 import { PasswordHasher } from './password-hasher';
 import { checkPasswordPolicy } from './password-policy';
@@ -154,36 +154,29 @@ export class AccountsService {
 
   async signIn(emailInput: string, password: string, meta: RequestMeta): Promise<SignedIn> {
     const email = normalizeEmail(emailInput);
+    // Counted before the password is checked, so parallel guesses cannot all pass the limit.
+    const spent = await this.spendSignInAttempt(email, meta);
+    let user: UserRecord | undefined;
     try {
-      if (meta.ip) await this.failuresPerIp.check(meta.ip);
-      await this.failuresPerAccount.check(email);
+      user = await this.users.findByEmail(email);
+      const ok = await this.hasher.verify(user?.passwordHash, password);
+      if (!user || !ok) {
+        await this.audit.record({
+          action: 'account.signin',
+          outcome: 'failure',
+          actorUserId: user?.id ?? null,
+          target: email,
+          ...meta,
+          details: { reason: user ? 'wrong_password' : 'unknown_account' },
+        });
+        throw new AccountsError(AccountsErrorCode.INVALID_CREDENTIALS, 'email or password is wrong');
+      }
     } catch (err) {
-      await this.audit.record({
-        action: 'account.signin',
-        outcome: 'failure',
-        target: email,
-        ...meta,
-        details: { reason: 'throttled' },
-      });
+      // Only a wrong password is a failure; trouble of ours must not lock the account.
+      if (!(err instanceof AccountsError)) await refundAll(spent);
       throw err;
     }
-    const user = await this.users.findByEmail(email);
-    const ok = await this.hasher.verify(user?.passwordHash, password);
-    if (!user || !ok) {
-      await Promise.all([
-        meta.ip ? this.failuresPerIp.penalize(meta.ip) : undefined,
-        this.failuresPerAccount.penalize(email),
-      ]);
-      await this.audit.record({
-        action: 'account.signin',
-        outcome: 'failure',
-        actorUserId: user?.id ?? null,
-        target: email,
-        ...meta,
-        details: { reason: user ? 'wrong_password' : 'unknown_account' },
-      });
-      throw new AccountsError(AccountsErrorCode.INVALID_CREDENTIALS, 'email or password is wrong');
-    }
+    await refundAll(spent);
     if (user.emailVerifiedAt === null) {
       await this.audit.record({
         action: 'account.signin',
@@ -216,6 +209,29 @@ export class AccountsService {
       details: { sessionId: session.id },
     });
     return { user, session, token };
+  }
+
+  /** One point of the client address's and of the account's failure budgets, or 429 (audited). */
+  private async spendSignInAttempt(email: string, meta: RequestMeta): Promise<Attempt[]> {
+    const spent: Attempt[] = [];
+    try {
+      if (meta.ip) spent.push(await this.failuresPerIp.attempt(meta.ip));
+      spent.push(await this.failuresPerAccount.attempt(email));
+      return spent;
+    } catch (err) {
+      // A refused attempt checks no password, so it is no failure of the address.
+      await refundAll(spent);
+      if (err instanceof AccountsError && err.code === AccountsErrorCode.TOO_MANY_ATTEMPTS) {
+        await this.audit.record({
+          action: 'account.signin',
+          outcome: 'failure',
+          target: email,
+          ...meta,
+          details: { reason: 'throttled' },
+        });
+      }
+      throw err;
+    }
   }
 
   /** The live session of a cookie value, refreshed for the idle timeout. */
@@ -277,9 +293,16 @@ export class AccountsService {
   ): Promise<void> {
     const user = await this.users.findById(userId);
     if (!user) throw new AccountsError(AccountsErrorCode.UNAUTHENTICATED, 'sign in first');
-    await this.failuresPerAccount.check(user.email);
-    if (!(await this.hasher.verify(user.passwordHash, currentPassword))) {
-      await this.failuresPerAccount.penalize(user.email);
+    const spent = await this.failuresPerAccount.attempt(user.email);
+    let ok: boolean;
+    try {
+      ok = await this.hasher.verify(user.passwordHash, currentPassword);
+    } catch (err) {
+      await spent.refund();
+      throw err;
+    }
+    if (ok) await spent.refund();
+    else {
       await this.audit.record({
         action: 'account.password_changed',
         outcome: 'failure',
@@ -361,4 +384,8 @@ export class AccountsService {
       this.log.error({ err, userId: user.id }, 'verification mail failed');
     }
   }
+}
+
+async function refundAll(spent: readonly Attempt[]): Promise<void> {
+  await Promise.all(spent.map((a) => a.refund()));
 }

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:http';
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException } from '@nestjs/common';
 import type { Logger } from '@lanbridge/logging';
-import { BrokerError } from './broker-error';
+import { DATABASE_RETRY_AFTER_S, isDatabaseUnavailable } from '../database/database-errors';
+import { BROKER_ERROR_STATUS, BrokerError, BrokerErrorCode } from './broker-error';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
@@ -29,7 +30,14 @@ export class AllExceptionsFilter implements ExceptionFilter {
     let status = 500;
     let code = 'INTERNAL';
     let message = 'internal error';
-    if (exception instanceof BrokerError) {
+    const headers: Record<string, string> = {};
+    if (isDatabaseUnavailable(exception)) {
+      // The database is away, not broken by this request: clients retry a 503.
+      status = BROKER_ERROR_STATUS.DATABASE_UNAVAILABLE;
+      code = BrokerErrorCode.DATABASE_UNAVAILABLE;
+      message = 'the broker cannot reach its database; retry shortly';
+      headers['Retry-After'] = String(DATABASE_RETRY_AFTER_S);
+    } else if (exception instanceof BrokerError) {
       status = exception.status;
       code = exception.code;
       message = exception.message;
@@ -41,7 +49,9 @@ export class AllExceptionsFilter implements ExceptionFilter {
       message = Array.isArray(m) ? m.map(String).join('; ') : String(m);
     }
     if (status === 500) message = 'internal error';
-    if (status >= 500) {
+    if (code === BrokerErrorCode.DATABASE_UNAVAILABLE) {
+      this.log.warn({ err: exception, requestId, code, method: req.method, url: req.url }, 'database unavailable');
+    } else if (status >= 500) {
       this.log.error({ err: exception, requestId, code, method: req.method, url: req.url }, 'request failed');
     } else {
       this.log.info({ requestId, code, status, method: req.method, url: req.url }, 'request rejected');
@@ -52,6 +62,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
     }
     const json = JSON.stringify({ code, message, requestId });
     res.writeHead(status, {
+      ...headers,
       'Content-Type': 'application/json; charset=utf-8',
       'Content-Length': Buffer.byteLength(json),
     });

@@ -2,6 +2,7 @@ import type { ArgumentsHost } from '@nestjs/common';
 import { createLogger } from '@lanbridge/logging';
 import { TUNNEL_ERROR_TABLE, type TunnelErrorCode } from '@lanbridge/tunnel-protocol';
 import { ACCOUNTS_ERROR_STATUS } from '../accounts/accounts-error';
+import { BODY_ERROR_STATUS } from '../accounts/http-setup';
 import { PortalError, PortalErrorCode, PortalErrorFilter } from '../connector-admin/portal-error';
 import { tunnelFailure } from '../ingress/tunnel-error-response';
 import { tokenError, type TokenErrorCode } from '../oauth/oauth-error';
@@ -55,6 +56,11 @@ describe('broker error codes are documented in docs/errors.md', () => {
       (Object.keys(TUNNEL_ERROR_TABLE) as TunnelErrorCode[]).map((c) => [c, tunnelFailure(c).status]),
     );
     expect(undocumented(statusOf, /^2\.2 /)).toEqual([]);
+  });
+
+  it('request body parsers', () => {
+    expect(undocumented(BODY_ERROR_STATUS, /^4\.1 /)).toEqual([]);
+    expect(invented(Object.keys(BODY_ERROR_STATUS), /^4\.1 /)).toEqual([]);
   });
 
   it('AccountsErrorCode', () => {

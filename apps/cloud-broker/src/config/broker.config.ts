@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { ConfigError, env, loadConfig } from '@lanbridge/config';
 import { type CorsPolicy, parseCorsOrigins } from '../http/cors';
+import { DEFAULT_PUSH_ENDPOINT_HOSTS, parsePushEndpointHosts, type PushEndpointPolicy } from '../push/push-endpoint';
 import { type VapidKeys, vapidKeyProblem, vapidSubjectProblem } from '../push/vapid-keys';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -49,6 +50,13 @@ const spec = {
     min: 1,
   }),
   INGRESS_SIGNIN_WINDOW_S: env.int({ description: 'window of the site sign-in limits', default: 60, min: 1 }),
+  INGRESS_PUBLIC_MAX_BODY_BYTES: env.int({
+    description:
+      'largest body of a request a site-session organisation lets through without a token (sign-in, JWKS, privacy policy), then 413',
+    default: 16 * 1024,
+    min: 0,
+    max: 1024 * 1024,
+  }),
   CORS_ORIGINS: env.optionalString({
     description:
       'browser origins (comma-separated, e.g. https://app.example.com) allowed to call the client ingress and the public API cross-origin, or * for any; absent = none',
@@ -109,7 +117,7 @@ const spec = {
     description: 'Ed25519 private key (PKCS#8 PEM) for JWS/JWKS; absent = a key kept in the database',
   }),
   NODE_ENV: env.oneOf({
-    description: 'deployment kind; production refuses plain-http push endpoints',
+    description: 'deployment kind; production refuses test-only settings (PUSH_ENDPOINT_ALLOW_INSECURE)',
     default: 'development',
     values: ['development', 'test', 'production'],
   }),
@@ -140,6 +148,15 @@ const spec = {
     description: 'Redis key prefix of the push queues lanbridge-push and lanbridge-push-dead',
     default: 'lanbridge',
   }),
+  PUSH_ENDPOINT_HOSTS: env.optionalString({
+    description:
+      "push services the broker posts to (comma-separated: host, host:port, *.suffix, or * for any public https host); default the browsers' services (fcm.googleapis.com, updates.push.services.mozilla.com, *.notify.windows.com, web.push.apple.com, *.push.apple.com)",
+  }),
+  PUSH_ENDPOINT_ALLOW_INSECURE: env.bool({
+    description:
+      'tests only: allow http:// and non-public addresses for the hosts in PUSH_ENDPOINT_HOSTS (a local push service); refused with NODE_ENV=production',
+    default: false,
+  }),
 };
 
 export interface BrokerConfig {
@@ -162,11 +179,13 @@ export interface BrokerConfig {
   readonly ingressTimeoutMs: number;
   /** Limits on the public sign-in endpoints of `site-session` organisations (docs/mobile-path.md §3). */
   readonly ingressSignIn: { readonly maxPerIp: number; readonly maxPerOrg: number; readonly windowS: number };
+  /** Largest body of a request admitted without a token (the public routes of `site-session`). */
+  readonly ingressPublicMaxBodyBytes: number;
   readonly drainTimeoutMs: number;
   /** Browser origins allowed cross-origin (`CORS_ORIGINS`); undefined = none. */
   readonly cors: CorsPolicy | undefined;
   readonly accounts: AccountsConfig;
-  /** NODE_ENV=production: refuses what only tests need (plain-http push endpoints). */
+  /** NODE_ENV=production: refuses what only tests need (PUSH_ENDPOINT_ALLOW_INSECURE). */
   readonly production: boolean;
   readonly push: PushConfig;
 }
@@ -178,6 +197,8 @@ export interface PushConfig {
   readonly ttlS: number;
   readonly retryBaseMs: number;
   readonly queuePrefix: string;
+  /** Which push endpoints the broker posts to (push/push-endpoint.ts). */
+  readonly endpoints: PushEndpointPolicy;
 }
 
 export interface AreaConfig {
@@ -324,6 +345,14 @@ export function loadBrokerConfig(source: Readonly<Record<string, string | undefi
     c.PUSH_VAPID_SUBJECT ?? (publicUrl.startsWith('https://') ? publicUrl : 'mailto:push@lanbridge.invalid');
   const subjectProblem = vapidSubjectProblem(vapidSubject);
   if (subjectProblem) problems.push(subjectProblem);
+  const pushHosts =
+    c.PUSH_ENDPOINT_HOSTS === undefined
+      ? { hosts: [...DEFAULT_PUSH_ENDPOINT_HOSTS] }
+      : parsePushEndpointHosts(c.PUSH_ENDPOINT_HOSTS);
+  if ('error' in pushHosts) problems.push(`PUSH_ENDPOINT_HOSTS ${pushHosts.error}`);
+  if (c.PUSH_ENDPOINT_ALLOW_INSECURE && c.NODE_ENV === 'production') {
+    problems.push('PUSH_ENDPOINT_ALLOW_INSECURE is for tests and is refused with NODE_ENV=production');
+  }
   if (!/^[A-Za-z0-9_.-]{1,64}$/.test(c.PUSH_QUEUE_PREFIX)) {
     problems.push('PUSH_QUEUE_PREFIX must be 1-64 letters, digits, _ . -');
   }
@@ -359,6 +388,7 @@ export function loadBrokerConfig(source: Readonly<Record<string, string | undefi
       maxPerOrg: c.INGRESS_SIGNIN_MAX_PER_ORG,
       windowS: c.INGRESS_SIGNIN_WINDOW_S,
     },
+    ingressPublicMaxBodyBytes: c.INGRESS_PUBLIC_MAX_BODY_BYTES,
     drainTimeoutMs: c.DRAIN_TIMEOUT_MS,
     cors: 'policy' in cors ? cors.policy : undefined,
     accounts: {
@@ -388,6 +418,10 @@ export function loadBrokerConfig(source: Readonly<Record<string, string | undefi
       ttlS: c.PUSH_TTL_S,
       retryBaseMs: c.PUSH_RETRY_BASE_MS,
       queuePrefix: c.PUSH_QUEUE_PREFIX,
+      endpoints: {
+        hosts: 'hosts' in pushHosts ? pushHosts.hosts : [],
+        allowInsecure: c.PUSH_ENDPOINT_ALLOW_INSECURE,
+      },
     },
   };
 }

@@ -5,6 +5,8 @@ import { Sql } from '../accounts/sql';
 import { AreasService } from '../areas/areas.service';
 import { AuditService, type RequestMeta } from '../audit/audit.service';
 import { ConnectorEnrollmentService, type EnrolledConnector } from './connector-enrollment.service';
+import { activationSite, SITE_ALREADY_CONNECTED_MESSAGE } from '../site-trust/activation-site';
+import { siteHolder } from '../site-trust/site-trust.repository';
 import { PortalError, PortalErrorCode } from './portal-error';
 
 /** Valid this long after creation (ASVS: activation codes short-lived and single-use). */
@@ -75,9 +77,16 @@ export class ActivationCodeService {
 
   /** Consumes the code and registers the key, atomically: a failed registration leaves the code usable. */
   async redeem(
-    input: { code: string; publicKeyPem: string; hostname: string },
+    input: { code: string; publicKeyPem: string; hostname: string; siteHello?: unknown },
     meta: RequestMeta,
   ): Promise<RedeemedActivation> {
+    const site = activationSite(input.siteHello);
+    if (site === 'invalid') {
+      throw new PortalError(
+        PortalErrorCode.INVALID_INPUT,
+        'siteHello must be a current hello of the site (a JWS signed by its key)',
+      );
+    }
     const normalized = normalizeActivationCode(input.code);
     if (normalized.length !== GROUPS * 4) {
       await this.refused(meta, 'malformed');
@@ -91,6 +100,10 @@ export class ActivationCodeService {
         [hashCode(normalized)],
       );
       if (!claimed) return undefined;
+      // One site, one company (the tunnel would be refused anyway); the code stays unused.
+      if (site && (await siteHolder(tx, site.thumbprint, claimed.organization_id))) {
+        throw new PortalError(PortalErrorCode.SITE_ALREADY_CONNECTED, SITE_ALREADY_CONNECTED_MESSAGE);
+      }
       const enrolled = await this.enrollment.enroll(
         {
           orgId: claimed.organization_id,

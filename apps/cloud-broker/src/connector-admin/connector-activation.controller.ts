@@ -5,7 +5,7 @@ import { type Limit, RateLimitService } from '../rate-limit/rate-limit.service';
 import { ActivationCodeService } from './activation-code.service';
 import { PortalError, PortalErrorCode, PortalErrorFilter } from './portal-error';
 
-const FIELDS = new Set(['code', 'publicKey', 'hostname']);
+const FIELDS = new Set(['code', 'publicKey', 'hostname', 'siteHello']);
 
 /**
  * Scripted connector installs: the connector redeems a single-use activation code with its
@@ -31,7 +31,7 @@ export class ConnectorActivationController {
     const unknown = Object.keys(body ?? {}).filter((k) => !FIELDS.has(k));
     if (unknown.length > 0)
       throw new PortalError(PortalErrorCode.INVALID_INPUT, `unknown fields: ${unknown.join(', ')}`);
-    const { code, publicKey, hostname } = body ?? {};
+    const { code, publicKey, hostname, siteHello } = body ?? {};
     if (typeof code !== 'string' || typeof publicKey !== 'string' || typeof hostname !== 'string') {
       throw new PortalError(PortalErrorCode.INVALID_INPUT, 'code, publicKey and hostname are required strings');
     }
@@ -40,16 +40,16 @@ export class ConnectorActivationController {
     }
     const meta = requestMeta(req);
     const ipKey = meta.ip ?? 'unknown';
-    await this.failures.check(ipKey);
+    // Counted before the code is looked up, so parallel guesses cannot all pass the limit.
+    const spent = await this.failures.attempt(ipKey);
     let r: Awaited<ReturnType<ActivationCodeService['redeem']>>;
     try {
-      r = await this.codes.redeem({ code, publicKeyPem: publicKey, hostname }, meta);
+      r = await this.codes.redeem({ code, publicKeyPem: publicKey, hostname, siteHello }, meta);
     } catch (err) {
-      if (err instanceof PortalError && err.code === PortalErrorCode.ACTIVATION_CODE_INVALID) {
-        await this.failures.penalize(ipKey);
-      }
+      if (!(err instanceof PortalError && err.code === PortalErrorCode.ACTIVATION_CODE_INVALID)) await spent.refund();
       throw err;
     }
+    await spent.refund();
     return {
       connector_id: r.connectorId,
       organization_id: r.orgId,

@@ -83,6 +83,9 @@ export class ConnectorAdminService implements OnModuleInit {
     const c = await this.get(orgId, connectorId);
     if (c.revokedAt) throw new PortalError(PortalErrorCode.CONNECTOR_NOT_FOUND, 'connector is deactivated');
     const pushed = this.send(connectorId, { type: 'config', localAppUrl: url });
+    // The tunnel may now reach another site: its key must follow at once, not at the next connect.
+    const entry = pushed ? this.directory.entry(connectorId) : undefined;
+    if (entry) this.siteTrust.relearn(entry, 'server address pushed from the portal');
     await this.directory.setLocalAppUrl(connectorId, url, !pushed);
     await this.audit.record({
       action: 'connector.config_changed',
@@ -157,6 +160,9 @@ export class ConnectorAdminService implements OnModuleInit {
 
   private onConnectorMessage(entry: TunnelEntry, m: ControlMessage): void {
     const reported = typeof m.localAppUrl === 'string' ? parseLocalAppUrl(m.localAppUrl) : undefined;
+    // Changed on the connector's own page: the tunnel may now reach another site.
+    if (m.type === 'config-changed' && reported)
+      this.siteTrust.relearn(entry, 'server address changed on the connector');
     const task =
       m.type === 'agent-info' && typeof m.version === 'string'
         ? this.directory.setAgentInfo(entry.connectorId, m.version, reported)

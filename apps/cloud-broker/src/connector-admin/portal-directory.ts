@@ -24,6 +24,12 @@ export interface ConnectorRow {
   readonly localAppUrl: string | null;
   readonly localAppUrlPending: boolean;
   readonly agentVersion: string | null;
+  /**
+   * Why the broker last refused this connector's tunnel, until a later one succeeds:
+   * `site-claimed` (its site belongs to another company with an active connector).
+   */
+  readonly refusal: string | null;
+  readonly refusedAt: Date | null;
 }
 
 export interface LiveTunnel {
@@ -49,6 +55,8 @@ interface Row {
   local_app_url: string | null;
   local_app_url_pending: boolean;
   agent_version: string | null;
+  refusal: string | null;
+  refused_at: Date | null;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -66,10 +74,12 @@ const toRow = (r: Row): ConnectorRow => ({
   localAppUrl: r.local_app_url,
   localAppUrlPending: r.local_app_url_pending,
   agentVersion: r.agent_version,
+  refusal: r.refusal,
+  refusedAt: r.refused_at ? new Date(r.refused_at) : null,
 });
 
 const COLUMNS = `"id", "organization_id", "name", "hostname", "area_id", "key_thumbprint", "created_at",
-  "last_seen_at", "revoked_at", "local_app_url", "local_app_url_pending", "agent_version"`;
+  "last_seen_at", "revoked_at", "local_app_url", "local_app_url_pending", "agent_version", "refusal", "refused_at"`;
 
 /** Organisations and connectors as the portal sees them: database rows plus this node's live tunnels. */
 @Injectable()

@@ -11,6 +11,7 @@ export const PortalErrorCode = {
   INVALID_LOCAL_APP_URL: 'INVALID_LOCAL_APP_URL',
   INVALID_INPUT: 'INVALID_INPUT',
   KEY_IN_USE: 'KEY_IN_USE',
+  SITE_ALREADY_CONNECTED: 'SITE_ALREADY_CONNECTED',
 } as const;
 export type PortalErrorCode = (typeof PortalErrorCode)[keyof typeof PortalErrorCode];
 
@@ -20,6 +21,7 @@ const PORTAL_STATUS: { readonly [K in PortalErrorCode]: number } = {
   INVALID_LOCAL_APP_URL: 400,
   INVALID_INPUT: 400,
   KEY_IN_USE: 409,
+  SITE_ALREADY_CONNECTED: 409,
 };
 
 /** A refused QR: malformed → 400, not genuine → 401, no longer valid → 410, org/connector gone → 409. */

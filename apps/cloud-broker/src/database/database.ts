@@ -11,6 +11,7 @@ import { OrganizationEntity } from './organization.entity';
 import { PortalSchema1764100000000 } from '../connector-admin/migrations/1764100000000-portal-schema';
 import { SiteTrust1764200000000 } from './migrations/1764200000000-site-trust';
 import { CloudData1764300000000 } from '../cloud-data/migrations/1764300000000-cloud-data';
+import { OneSiteOneCompany1764400000000 } from './migrations/1764400000000-one-site-one-company';
 
 type PostgresConnectionOptions = Extract<DataSourceOptions, { type: 'postgres' }>;
 
@@ -28,6 +29,7 @@ function dataSourceOptions(config: BrokerConfig): DataSourceOptions {
       PortalSchema1764100000000,
       SiteTrust1764200000000,
       CloudData1764300000000,
+      OneSiteOneCompany1764400000000,
     ],
     migrationsRun: false,
     migrationsTransactionMode: 'each',

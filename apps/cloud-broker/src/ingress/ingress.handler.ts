@@ -20,9 +20,11 @@ import {
   type TunnelStream,
 } from '@lanbridge/tunnel-protocol';
 import { BROKER_ERROR_STATUS, BrokerErrorCode } from '../common/broker-error';
+import { DATABASE_RETRY_AFTER_S, isDatabaseUnavailable } from '../database/database-errors';
 import { withoutSiteCorsHeaders } from '../http/cors';
 import { sendJsonError, writeSocketError } from '../http/raw-response';
 import type { MetricsService } from '../metrics/metrics.service';
+import { SITE_HELLO_PATH } from '../site-trust/site-trust.service';
 import type { TunnelDirectory } from '../tunnel/tunnel-registry';
 import {
   type IngressTarget,
@@ -32,7 +34,13 @@ import {
 } from './forward-headers';
 import type { IngressOrg, OrgSlugCache } from './org-slug.cache';
 import { peerAgents, type PeerMark, peerRequestHeaders, type PeerRouting, readPeerMark } from './peer-forward';
-import { checkSiteSession, clientIpOf, type SessionRefusal, type SiteSessionGate } from './site-session.gate';
+import {
+  checkSiteSession,
+  clientIpOf,
+  publicRoute,
+  type SessionRefusal,
+  type SiteSessionGate,
+} from './site-session.gate';
 import { isRefusal, tunnelCodeOf, tunnelFailure } from './tunnel-error-response';
 
 export const INGRESS_PREFIX = '/t/';
@@ -43,7 +51,44 @@ function streamDone(s: TunnelStream): boolean {
 
 function ignore(): void {}
 
-/** No Content-Length (or 0) and no Transfer-Encoding: the request has no body (RFC 9112 §6.3). */
+/** A site hello is well under 2 KiB; an answer over this is not looked at. */
+const HELLO_PEEK_MAX_BYTES = 16 * 1024;
+
+function isHelloRequest(head: RequestHead): boolean {
+  if (head.method !== 'POST') return false;
+  const q = head.path.indexOf('?');
+  return (q === -1 ? head.path : head.path.slice(0, q)) === SITE_HELLO_PATH;
+}
+
+/** Hands a copy of a small answer to `done` once it has passed; a larger one is not copied. */
+function teeSmallBody(stream: TunnelStream, done: (body: Buffer) => void): void {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  const onData = (c: Buffer): void => {
+    size += c.length;
+    if (size > HELLO_PEEK_MAX_BYTES) stream.off('data', onData);
+    else chunks.push(Buffer.from(c));
+  };
+  stream.on('data', onData);
+  stream.once('end', () => {
+    if (size <= HELLO_PEEK_MAX_BYTES) done(Buffer.concat(chunks, size));
+  });
+}
+
+/** Default of `publicMaxBodyBytes`: a sign-in JWE (at most 8 KiB) with room to spare. */
+export const DEFAULT_PUBLIC_MAX_BODY_BYTES = 16 * 1024;
+
+/** Headers with the exact length of a body read whole (a chunked one had none); as is without one. */
+function withContentLength(headers: string[], length: number | undefined): string[] {
+  if (length === undefined) return headers;
+  const out: string[] = [];
+  for (let i = 0; i < headers.length; i += 2) {
+    if (headers[i].toLowerCase() !== 'content-length') out.push(headers[i], headers[i + 1]);
+  }
+  out.push('Content-Length', String(length));
+  return out;
+}
+
 /**
  * No Transfer-Encoding and no (or a zero) Content-Length. Read from the raw list: `req.headers`
  * is built lazily, and building it costs more than this loop on every request.
@@ -118,6 +163,11 @@ export class IngressHandler {
       readonly logger: Logger;
       readonly publicProto: string;
       readonly headTimeoutMs: number;
+      /**
+       * Largest body of a request a `site-session` organisation admits without a token. Such a
+       * body is read whole before a stream opens (default 16 KiB, enough for a sign-in JWE).
+       */
+      readonly publicMaxBodyBytes?: number;
       /** Other broker nodes of the cluster; undefined on a single node. */
       readonly peers?: PeerRouting;
     },
@@ -197,11 +247,7 @@ export class IngressHandler {
     }
     this.deps.orgs.load(target.orgSlug).then(
       (loaded) => this.route(req, res, target, loaded, peer),
-      (err: unknown) => {
-        const requestId = randomUUID();
-        this.log.error({ err, requestId, orgSlug: target.orgSlug }, 'organization lookup failed');
-        this.reject(res, BrokerErrorCode.INTERNAL, 'internal error', undefined, requestId);
-      },
+      (err: unknown) => this.failLookup(res, err, 'organization lookup failed', { orgSlug: target.orgSlug }),
     );
   }
 
@@ -217,8 +263,91 @@ export class IngressHandler {
       return;
     }
     // A peer node forwards only what its own session check admitted.
-    if (org.policy === 'open' || peer) this.routeAdmitted(req, res, target, org.id, peer);
-    else this.admit(req, res, org.id, target.path, () => this.routeAdmitted(req, res, target, org.id, undefined));
+    if (org.policy === 'open' || peer) {
+      this.routeAdmitted(req, res, target, org.id, peer);
+      return;
+    }
+    if (publicRoute(req.method ?? 'GET', target.path) === undefined) {
+      this.admit(req, res, org.id, target.path, () => this.routeAdmitted(req, res, target, org.id, undefined));
+      return;
+    }
+    // No token needed here, so nobody vouches for the body: it is bounded, and read whole before
+    // a stream opens, so an oversized or endless body never reaches the site.
+    const max = this.deps.publicMaxBodyBytes ?? DEFAULT_PUBLIC_MAX_BODY_BYTES;
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > max) {
+      this.refuseLargeBody(req, res, org.id, target.path, max);
+      return;
+    }
+    this.admit(req, res, org.id, target.path, () =>
+      this.readPublicBody(req, res, max, org.id, target.path, (body) =>
+        this.routeAdmitted(req, res, target, org.id, undefined, body),
+      ),
+    );
+  }
+
+  /** Reads a public route's body into memory, up to `max` bytes; over it, 413 and the connection closes. */
+  private readPublicBody(
+    req: IncomingMessage,
+    res: ServerResponse,
+    max: number,
+    orgId: string,
+    path: string,
+    done: (body: Buffer | undefined) => void,
+  ): void {
+    if (req.readableEnded || hasNoBody(req)) {
+      req.resume();
+      done(undefined);
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const stop = (): void => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      res.off('close', stop);
+    };
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length;
+      if (size <= max) {
+        chunks.push(chunk);
+        return;
+      }
+      stop();
+      req.pause();
+      this.refuseLargeBody(req, res, orgId, path, max);
+    };
+    const onEnd = (): void => {
+      stop();
+      if (!res.destroyed) done(Buffer.concat(chunks, size));
+    };
+    req.on('data', onData);
+    req.once('end', onEnd);
+    res.once('close', stop);
+  }
+
+  private refuseLargeBody(req: IncomingMessage, res: ServerResponse, orgId: string, path: string, max: number): void {
+    const requestId = randomUUID();
+    const q = path.indexOf('?');
+    this.log.info(
+      {
+        requestId,
+        code: BrokerErrorCode.PUBLIC_BODY_TOO_LARGE,
+        orgId,
+        method: req.method,
+        path: q === -1 ? path : path.slice(0, q),
+        clientIp: clientIpOf(req, this.gate?.trustProxyHops ?? 0),
+      },
+      'ingress request refused: body too large for a route without a token',
+    );
+    // The rest of the body is not read: the connection closes after the answer.
+    this.reject(
+      res,
+      BrokerErrorCode.PUBLIC_BODY_TOO_LARGE,
+      `the body of a request without a site access token may be at most ${max} bytes`,
+      ['Connection', 'close'],
+      requestId,
+    );
   }
 
   /**
@@ -240,38 +369,37 @@ export class IngressHandler {
         if (refusal) this.refuseSession(client, refusal, req, orgId, path, clientIp);
         else admitted();
       },
-      (err: unknown) => {
-        const requestId = randomUUID();
-        this.log.error({ err, requestId, orgId }, 'session check failed');
-        this.refuse(client, BrokerErrorCode.INTERNAL, 'internal error', requestId);
-      },
+      (err: unknown) => this.failLookup(client, err, 'session check failed', { orgId }),
     );
   }
 
+  /** `body`: the whole request body, already read (public routes); else the request streams. */
   private routeAdmitted(
     req: IncomingMessage,
     res: ServerResponse,
     target: IngressTarget,
     orgId: string,
     peer: PeerMark | undefined,
+    body?: Buffer,
   ): void {
     const session = this.deps.registry.pick(orgId);
     if (!session) {
-      if (this.deps.peers && !peer) this.routeToPeer(req, res, orgId, this.deps.peers);
+      if (this.deps.peers && !peer) this.routeToPeer(req, res, orgId, this.deps.peers, body);
       else this.reject(res, BrokerErrorCode.CONNECTOR_OFFLINE, 'no connector of this organization is online');
       return;
     }
+    const headers = requestHeadersForTunnel(req.rawHeaders, {
+      clientIp: peer ? peer.clientIp : req.socket.remoteAddress,
+      proto: this.deps.publicProto,
+      prefix: target.prefix,
+      upgrade: false,
+    });
     const head: RequestHead = {
       method: req.method ?? 'GET',
       path: target.path,
-      headers: requestHeadersForTunnel(req.rawHeaders, {
-        clientIp: peer ? peer.clientIp : req.socket.remoteAddress,
-        proto: this.deps.publicProto,
-        prefix: target.prefix,
-        upgrade: false,
-      }),
+      headers: body ? withContentLength(headers, body.length) : headers,
     };
-    this.forward(req, res, orgId, head, session, false);
+    this.forward(req, res, orgId, head, session, false, body);
   }
 
   private forward(
@@ -281,6 +409,7 @@ export class IngressHandler {
     head: RequestHead,
     session: TunnelSession,
     retried: boolean,
+    body?: Buffer,
   ): void {
     let stream: TunnelStream;
     try {
@@ -288,7 +417,7 @@ export class IngressHandler {
     } catch (err) {
       const code = tunnelCodeOf(err);
       const other = this.retryTarget(orgId, session, code, retried, true);
-      if (other) this.forward(req, res, orgId, head, other, true);
+      if (other) this.forward(req, res, orgId, head, other, true, body);
       else this.failTunnel(res, code, err);
       return;
     }
@@ -317,7 +446,10 @@ export class IngressHandler {
       if (headSent && !res.writableFinished) res.destroy();
     });
     res.once('close', onClientClose);
-    if (req.readableEnded || hasNoBody(req)) {
+    if (body) {
+      // Read already, so it can be sent again to another connector.
+      stream.end(body);
+    } else if (req.readableEnded || hasNoBody(req)) {
       // Most requests (GET, HEAD, DELETE without a body) need no pipe at all: FIN rides on OPEN.
       stream.end();
       req.resume();
@@ -349,6 +481,9 @@ export class IngressHandler {
         }
         headSent = true;
         this.deps.metrics.countIngress(rh.status);
+        if (rh.status === 200 && this.gate?.observeSiteHello && isHelloRequest(head)) {
+          teeSmallBody(stream, (body) => this.gate?.observeSiteHello?.(orgId, body));
+        }
         forwardBody(stream, res);
       },
       (err: unknown) => {
@@ -361,7 +496,7 @@ export class IngressHandler {
         if (other) {
           req.unpipe(stream);
           res.off('close', onClientClose);
-          this.forward(req, res, orgId, head, other, true);
+          this.forward(req, res, orgId, head, other, true, body);
           return;
         }
         this.failTunnel(res, code, err);
@@ -429,11 +564,11 @@ export class IngressHandler {
       run(cached);
       return;
     }
-    this.deps.orgs.load(target.orgSlug).then(run, (err: unknown) => {
-      const requestId = randomUUID();
-      this.log.error({ err, requestId, orgSlug: target.orgSlug }, 'organization lookup failed');
-      this.rejectSocket(socket, BrokerErrorCode.INTERNAL, 'internal error', requestId);
-    });
+    this.deps.orgs
+      .load(target.orgSlug)
+      .then(run, (err: unknown) =>
+        this.failLookup(socket, err, 'organization lookup failed', { orgSlug: target.orgSlug }),
+      );
   }
 
   private forwardUpgrade(
@@ -548,6 +683,7 @@ export class IngressHandler {
     orgId: string,
     peers: PeerRouting,
     upgrade: boolean,
+    body: Buffer | undefined,
     wire: (preq: ClientRequest, answer: () => boolean) => void,
   ): void {
     void peers.find(orgId).then((node) => {
@@ -560,12 +696,15 @@ export class IngressHandler {
       const https = url.protocol === 'https:';
       const preq = (https ? httpsRequest : httpRequest)(url, {
         method: req.method,
-        headers: peerRequestHeaders(req.rawHeaders, {
-          secret: peers.secret,
-          clientIp: req.socket.remoteAddress,
-          upgrade,
-          host: url.host,
-        }),
+        headers: withContentLength(
+          peerRequestHeaders(req.rawHeaders, {
+            secret: peers.secret,
+            clientIp: req.socket.remoteAddress,
+            upgrade,
+            host: url.host,
+          }),
+          body?.length,
+        ),
         // An upgraded connection is the client's alone; plain requests reuse connections.
         agent: upgrade ? false : https ? peerAgents.https : peerAgents.http,
       });
@@ -610,8 +749,14 @@ export class IngressHandler {
     });
   }
 
-  private routeToPeer(req: IncomingMessage, res: ServerResponse, orgId: string, peers: PeerRouting): void {
-    this.toPeer(req, res, orgId, peers, false, (preq, answer) => {
+  private routeToPeer(
+    req: IncomingMessage,
+    res: ServerResponse,
+    orgId: string,
+    peers: PeerRouting,
+    body?: Buffer,
+  ): void {
+    this.toPeer(req, res, orgId, peers, false, body, (preq, answer) => {
       preq.on('response', (pres) => {
         if (!answer()) {
           pres.destroy();
@@ -627,7 +772,8 @@ export class IngressHandler {
         pres.on('error', () => res.destroy());
         pres.pipe(res);
       });
-      if (req.readableEnded || hasNoBody(req)) {
+      if (body) preq.end(body);
+      else if (req.readableEnded || hasNoBody(req)) {
         preq.end();
         req.resume();
       } else {
@@ -643,7 +789,7 @@ export class IngressHandler {
     orgId: string,
     peers: PeerRouting,
   ): void {
-    this.toPeer(req, socket, orgId, peers, true, (preq, answer) => {
+    this.toPeer(req, socket, orgId, peers, true, undefined, (preq, answer) => {
       preq.on('upgrade', (pres, psocket, phead) => {
         if (!answer()) {
           psocket.destroy();
@@ -756,15 +902,48 @@ export class IngressHandler {
   }
 
   /** `reject` for a plain request (its response), `rejectSocket` for an upgrade (its socket). */
-  private refuse(client: ServerResponse | Duplex, code: BrokerErrorCode, message: string, requestId?: string): void {
-    if (client instanceof ServerResponse) this.reject(client, code, message, undefined, requestId);
-    else this.rejectSocket(client, code, message, requestId);
+  private refuse(
+    client: ServerResponse | Duplex,
+    code: BrokerErrorCode,
+    message: string,
+    requestId?: string,
+    extraHeaders?: string[],
+  ): void {
+    if (client instanceof ServerResponse) this.reject(client, code, message, extraHeaders, requestId);
+    else this.rejectSocket(client, code, message, requestId, extraHeaders);
   }
 
-  private rejectSocket(socket: Duplex, code: BrokerErrorCode, message: string, requestId: string = randomUUID()): void {
+  private rejectSocket(
+    socket: Duplex,
+    code: BrokerErrorCode,
+    message: string,
+    requestId: string = randomUUID(),
+    extraHeaders?: string[],
+  ): void {
     const status = BROKER_ERROR_STATUS[code];
     this.deps.metrics.countIngress(status);
-    writeSocketError(socket, status, { code, message, requestId });
+    writeSocketError(socket, status, { code, message, requestId }, extraHeaders);
+  }
+
+  /**
+   * The organisation lookup or the session check failed. With the database away that is 503
+   * with Retry-After, which clients retry (the SDK retries 503, not 500); anything else is ours.
+   */
+  private failLookup(client: ServerResponse | Duplex, err: unknown, what: string, ctx: Record<string, string>): void {
+    const requestId = randomUUID();
+    if (isDatabaseUnavailable(err)) {
+      this.log.warn({ err, requestId, ...ctx }, `${what}: the database is unavailable`);
+      this.refuse(
+        client,
+        BrokerErrorCode.DATABASE_UNAVAILABLE,
+        'the broker cannot reach its database; retry shortly',
+        requestId,
+        ['Retry-After', String(DATABASE_RETRY_AFTER_S)],
+      );
+      return;
+    }
+    this.log.error({ err, requestId, ...ctx }, what);
+    this.refuse(client, BrokerErrorCode.INTERNAL, 'internal error', requestId);
   }
 
   private failTunnel(res: ServerResponse, code: TunnelErrorCode, err: unknown): void {

@@ -97,6 +97,17 @@ describe('checkSiteSession', () => {
     expect(g.spent).toEqual([]);
   });
 
+  it('asks a token of an upgrade even on a public route (none of them is a WebSocket)', async () => {
+    const g = gate(OK);
+    expect(await checkSiteSession(g, req('GET'), 'o', '/.well-known/jwks.json', true, 'ip')).toMatchObject({
+      code: 'SESSION_REQUIRED',
+    });
+    expect(await checkSiteSession(g, req('POST'), 'o', '/api/v1/auth/login', true, 'ip')).toMatchObject({
+      code: 'SESSION_REQUIRED',
+    });
+    expect(g.spent).toEqual([]);
+  });
+
   it('spends a sign-in attempt of (org, ip) and refuses with 429 and Retry-After when none is left', async () => {
     expect(await checkSiteSession(gate(OK), req('POST'), 'o', '/api/v1/auth/login', false, 'ip')).toBeUndefined();
     const g = gate(OK, 42);

@@ -90,6 +90,11 @@ export interface SiteSessionGate {
   /** Spends one sign-in attempt of (org, client IP) and of the org; seconds to wait when spent. */
   readonly spendSignIn: (orgId: string, clientIp: string) => Promise<number | undefined>;
   readonly trustProxyHops: number;
+  /**
+   * SiteTrustService.observeHello: sees the body of a site's 200 answer to a client's
+   * `POST /api/v1/auth/hello` (a hint that the site behind the tunnel changed its key).
+   */
+  readonly observeSiteHello?: (orgId: string, body: Buffer) => void;
 }
 
 export interface SessionRefusal {
@@ -111,7 +116,9 @@ export async function checkSiteSession(
   upgrade: boolean,
   clientIp: string,
 ): Promise<SessionRefusal | undefined> {
-  const route = publicRoute(req.method ?? 'GET', path);
+  // No public route is a WebSocket: an upgrade would stream bytes to the site unbounded, so it
+  // needs a token like everything else.
+  const route = upgrade ? undefined : publicRoute(req.method ?? 'GET', path);
   if (route === 'public') return undefined;
   if (route === 'sign-in') {
     const waitS = await gate.spendSignIn(orgId, clientIp);

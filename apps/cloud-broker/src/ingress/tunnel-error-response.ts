@@ -33,6 +33,7 @@ export function tunnelFailure(code: TunnelErrorCode): { status: number; message:
     case TunnelErrorCode.TIMEOUT:
     case TunnelErrorCode.REPLACED:
     case TunnelErrorCode.REVOKED:
+    case TunnelErrorCode.SITE_CLAIMED:
       return { status: 502, message: 'the tunnel to the connector went away' };
     case TunnelErrorCode.PROTOCOL:
     case TunnelErrorCode.FRAME_TOO_LARGE:

@@ -81,7 +81,7 @@ export class ActivatePagesController {
       );
     } catch (err) {
       if (!(err instanceof AccountsError)) throw err;
-      this.renderCodeForm(req, res, me, err.status, err.message, userCode);
+      this.renderCodeForm(req, res, me, err.status, { code: err.code, message: err.message }, userCode);
     }
   }
 
@@ -99,14 +99,16 @@ export class ActivatePagesController {
     res: Response,
     me: AuthContext,
     status: number,
-    error?: string,
+    error?: { readonly code: string; readonly message: string },
     code = '',
   ): void {
     const csrf = this.cookies.csrfToken(req, res);
     const body = html`<div class="card">
       <h1>Activate a connector</h1>
       <p>Enter the code that the connector shows on its page or in its terminal.</p>
-      ${error ? html`<p class="error" role="alert">${error}</p>` : ''}
+      ${
+        error ? html`<p class="error" role="alert"><code id="error-code">${error.code}</code> ${error.message}</p>` : ''
+      }
       <form method="post" action="/activate">
         <input type="hidden" name="_csrf" value="${csrf}" />
         <label for="user_code">Code</label>

@@ -10,14 +10,14 @@ import { AuditService, type RequestMeta } from '../audit/audit.service';
 import { CompaniesService } from '../companies/companies.service';
 import { BROKER_CONFIG, BROKER_LOGGER, type BrokerConfig } from '../config/broker.config';
 import { parseConnectorKey } from '../connectors/connector-key';
+import { activationSite, SITE_ALREADY_CONNECTED_MESSAGE } from '../site-trust/activation-site';
+import { siteHolder } from '../site-trust/site-trust.repository';
 import type { OAuthClient } from './oauth-clients';
 import { tokenError } from './oauth-error';
 import { OAuthTokenService } from './oauth-token.service';
 
 export const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
 const HOSTNAME = /^[\p{L}\p{N}][\p{L}\p{N}._ -]{0,99}$/u;
-/** RFC 8628 §3.5: each slow_down adds 5 seconds to the interval. */
-const SLOW_DOWN_STEP_S = 5;
 /** Network jitter allowance between a client's sleep and our clock. */
 const POLL_TOLERANCE_MS = 100;
 
@@ -66,6 +66,8 @@ interface DeviceRow {
   decided_by: string | null;
   organization_id: string | null;
   connector_id: string | null;
+  /** The key of the site the connector reaches, from the hello it sent (when it sent one). */
+  site_key_thumbprint: string | null;
 }
 
 export type DevicePollResult = {
@@ -124,7 +126,7 @@ export class DeviceFlowService {
   /** Throws a TokenError (invalid_request / invalid_scope / unauthorized_client) on bad input. */
   async start(
     client: OAuthClient,
-    p: { publicKey: unknown; hostname: unknown; area: unknown; scope: unknown },
+    p: { publicKey: unknown; hostname: unknown; area: unknown; scope: unknown; siteHello?: unknown },
     meta: RequestMeta,
   ): Promise<DeviceAuthorizationResponse> {
     if (!client.grants.includes('device_code'))
@@ -143,6 +145,9 @@ export class DeviceFlowService {
     if (p.area !== undefined && (typeof p.area !== 'string' || !this.areas.find(p.area)))
       throw tokenError('invalid_request', 'unknown area');
     const area = typeof p.area === 'string' ? p.area : this.areas.defaultArea().id;
+    const site = activationSite(p.siteHello);
+    if (site === 'invalid')
+      throw tokenError('invalid_request', 'site_hello must be a current hello of the site (a JWS signed by its key)');
     let key;
     try {
       key = parseConnectorKey(publicKeyPem(p.publicKey));
@@ -156,8 +161,8 @@ export class DeviceFlowService {
         await this.sql.rows(
           `INSERT INTO ${this.sql.t('device_authorization')}
              ("device_code_hash", "user_code", "client_id", "scope", "public_key", "key_thumbprint", "hostname", "area_id",
-              "requester_ip", "requester_user_agent", "interval_s", "expires_at")
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, now() + make_interval(secs => $12))`,
+              "requester_ip", "requester_user_agent", "interval_s", "expires_at", "site_key_thumbprint")
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, now() + make_interval(secs => $12), $13)`,
           [
             hashToken(deviceCode),
             userCode,
@@ -171,6 +176,7 @@ export class DeviceFlowService {
             meta.userAgent,
             this.cfg.deviceIntervalS,
             this.cfg.deviceCodeTtlS,
+            site?.thumbprint ?? null,
           ],
         );
         this.log.info({ hostname: p.hostname, area, thumbprint: key.thumbprint }, 'device authorization started');
@@ -218,6 +224,11 @@ export class DeviceFlowService {
           ? (await this.companies.requireMember(userId, target.organizationId, ['owner', 'admin', 'installer'], tx))
               .company
           : await this.companies.create(userId, target.newCompanyName, meta, tx);
+      // One site, one company: a connector in front of another company's site is refused here
+      // already (the tunnel would be refused anyway, TUNNEL_ERR_SITE_CLAIMED).
+      if (row.site_key_thumbprint && (await siteHolder(tx, row.site_key_thumbprint, company.id))) {
+        throw new AccountsError(AccountsErrorCode.SITE_ALREADY_CONNECTED, SITE_ALREADY_CONNECTED_MESSAGE);
+      }
       const taken = await tx.one<{ id: string }>(`SELECT "id" FROM ${tx.t('connector')} WHERE "key_thumbprint" = $1`, [
         row.key_thumbprint,
       ]);
@@ -293,11 +304,15 @@ export class DeviceFlowService {
       if (new Date(row.expires_at).getTime() <= now)
         throw tokenError('expired_token', 'device_code expired; start the activation again');
       const last = row.last_polled_at ? new Date(row.last_polled_at).getTime() : undefined;
+      // Faster than the announced interval is slow_down. The client then adds 5 s (RFC 8628
+      // §3.5), but the required pace stays the announced one: raising it with every slow_down
+      // would keep a client that missed one answer (and so added 5 s less) slowed for ever,
+      // approval or not.
       if (last !== undefined && now - last < row.interval_s * 1000 - POLL_TOLERANCE_MS) {
-        await tx.rows(
-          `UPDATE ${tx.t('device_authorization')} SET "interval_s" = "interval_s" + $2, "last_polled_at" = $3 WHERE "id" = $1`,
-          [row.id, SLOW_DOWN_STEP_S, new Date(now)],
-        );
+        await tx.rows(`UPDATE ${tx.t('device_authorization')} SET "last_polled_at" = $2 WHERE "id" = $1`, [
+          row.id,
+          new Date(now),
+        ]);
         slowDown = true;
         return undefined;
       }

@@ -33,6 +33,11 @@ interface SignedInUser {
   readonly id: string;
 }
 
+/** A response mode of oauth2orize: sends `params` back to the transaction's redirect URI. */
+type QueryMode = ((txn: { redirectURI?: string }, res: Response, params: Record<string, string>) => void) & {
+  validate(txn: { redirectURI?: string }): void;
+};
+
 /** PKCE parameters, merged into oauth2orize's authorization request by a '*' request parser. */
 interface PkceReq extends OAuth2Req {
   codeChallenge?: string;
@@ -176,7 +181,9 @@ export class OAuthServer {
         extend: (txn: unknown, cb: (err: Error | null, params?: object) => void) => void,
       ) => MiddlewareFunction<OAuthClient, SignedInUser>
     )(
-      {},
+      // RFC 9207: every authorization response names the issuer, errors included (oauth2orize's
+      // `extend` reaches successes only), so a client can tell which server answered.
+      { modes: { query: this.queryWithIssuer() } },
       (client, redirectUri, user, _ares, areq, done) => {
         tokens
           .createCode({
@@ -191,8 +198,7 @@ export class OAuthServer {
             (err: Error) => done(err),
           );
       },
-      // RFC 9207: the issuer in the response guards against mix-up attacks.
-      (_txn, cb) => cb(null, { iss: this.issuer }),
+      (_txn, cb) => cb(null, {}),
     );
     this.server.grant(codeGrant);
     this.server.exchange(
@@ -258,6 +264,21 @@ export class OAuthServer {
     });
   }
 
+  /** oauth2orize's `query` response mode, plus `iss` (RFC 9207) on every redirect it sends. */
+  private queryWithIssuer(): QueryMode {
+    const respond = (txn: { redirectURI?: string }, res: Response, params: Record<string, string>): void => {
+      const url = new URL(txn.redirectURI ?? '');
+      for (const [k, v] of Object.entries({ ...params, iss: this.issuer })) url.searchParams.set(k, v);
+      res.redirect(url.href);
+    };
+    return Object.assign(respond, {
+      validate: (txn: { redirectURI?: string }): void => {
+        if (!txn.redirectURI)
+          throw new AuthorizationError('Unable to issue redirect for OAuth 2.0 transaction', 'server_error');
+      },
+    });
+  }
+
   private tokenParams(t: IssuedTokens): object {
     return { expires_in: t.expiresIn, scope: t.scope };
   }
@@ -274,7 +295,13 @@ export class OAuthServer {
       this.devices
         .start(
           rq.user as OAuthClient,
-          { publicKey: body.public_key, hostname: body.hostname, area: body.area, scope: body.scope },
+          {
+            publicKey: body.public_key,
+            hostname: body.hostname,
+            area: body.area,
+            scope: body.scope,
+            siteHello: body.site_hello,
+          },
           requestMeta(rq),
         )
         .then((r) => sendJson(rs, 200, r), next);
@@ -337,6 +364,10 @@ export class OAuthServer {
         return;
       }
       const back = (err: Error): void => done(err, client, areq.redirectURI);
+      // Every client, with or without PKCE, gets at most the scopes it is registered for.
+      if (areq.scope && !areq.scope.every((s) => client.scopes.includes(s))) {
+        return back(new AuthorizationError(`scope must be within: ${client.scopes.join(' ')}`, 'invalid_scope'));
+      }
       if (areq.codeChallenge === undefined) {
         if (!client.confidential)
           back(new AuthorizationError('code_challenge is required (PKCE with S256)', 'invalid_request'));
@@ -347,9 +378,6 @@ export class OAuthServer {
         return back(new AuthorizationError('code_challenge_method must be S256', 'invalid_request'));
       if (!CHALLENGE.test(areq.codeChallenge))
         return back(new AuthorizationError('code_challenge must be 43 base64url characters', 'invalid_request'));
-      if (areq.scope && !areq.scope.every((s) => client.scopes.includes(s))) {
-        return back(new AuthorizationError(`scope must be within: ${client.scopes.join(' ')}`, 'invalid_scope'));
-      }
       done(null, client, areq.redirectURI);
     };
     const immediate = (

@@ -146,9 +146,20 @@ export function connectorsPage(
                   ? html`<span class="error status">Deactivated</span>`
                   : k.online
                     ? html`<span class="ok status">Online</span>`
-                    : html`<span class="error status">Offline</span>`
+                    : k.refusal === 'site-claimed'
+                      ? html`<span class="error status">Refused</span>`
+                      : html`<span class="error status">Offline</span>`
               }
             </h2>
+            ${
+              !k.revokedAt && !k.online && k.refusal === 'site-claimed'
+                ? html`<p class="error refusal" data-code="TUNNEL_ERR_SITE_CLAIMED">
+                    The server this connector reaches is already connected to another company (refused
+                    ${when(k.refusedAt)}). A site belongs to one company: point this connector at your own server, or
+                    have the other company deactivate its connector first; the site then moves here at the next connect.
+                  </p>`
+                : ''
+            }
             <table>
               <tbody>
                 <tr>

@@ -45,7 +45,7 @@ const PUSH_CONCURRENCY = 16;
           vapid: () => vapid.keys(),
           subject: config.push.vapidSubject,
           ttlS: config.push.ttlS,
-          allowLoopbackHttp: !config.production,
+          endpoints: config.push.endpoints,
           logger,
         }),
     },

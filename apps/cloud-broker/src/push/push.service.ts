@@ -3,7 +3,7 @@ import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@ne
 import type { Logger } from '@lanbridge/logging';
 import { BROKER_CONFIG, BROKER_LOGGER, type BrokerConfig } from '../config/broker.config';
 import { PushError, PushErrorCode } from './push-error';
-import { endpointProblem } from './push-endpoint';
+import { resolveEndpoint } from './push-endpoint';
 import { PUSH_PROVIDER, type PushProvider } from './push-provider';
 import { PUSH_QUEUE, type PushJob, pushJobId, type PushQueue } from './push-queue';
 import { type PushSubscriptionRecord, PushSubscriptionRepository } from './push-subscription.repository';
@@ -112,8 +112,12 @@ export class PushService implements OnModuleInit, OnModuleDestroy {
 
   async subscribe(caller: PushCaller, body: unknown): Promise<PushSubscriptionView> {
     const s = parseSubscription(body);
-    const problem = endpointProblem(s.endpoint, !this.config.production);
-    if (problem) throw new PushError(PushErrorCode.PUSH_ENDPOINT_NOT_ALLOWED, problem);
+    // Checked here against the host's addresses now, and again at every send (DNS can change).
+    const resolved = await resolveEndpoint(s.endpoint, this.config.push.endpoints);
+    if (!resolved.ok) {
+      this.log.info({ orgId: caller.orgId, problem: resolved.problem }, 'push endpoint refused');
+      throw new PushError(PushErrorCode.PUSH_ENDPOINT_NOT_ALLOWED, resolved.problem);
+    }
     const record = await this.repo.upsert(caller.orgId, caller.subject, s.endpoint, { p256dh: s.p256dh, auth: s.auth });
     this.log.info({ orgId: caller.orgId, subscriptionId: record.id }, 'push subscription saved');
     return view(record);

@@ -14,18 +14,35 @@ export interface LimitSpec {
   readonly blockS?: number;
 }
 
+/** A point spent on an attempt in progress. */
+export interface Attempt {
+  /** The attempt was not a failure: its point goes back (once). */
+  refund(): Promise<void>;
+}
+
 /** One named bucket family, e.g. failed sign-ins per account. */
 export class Limit {
   constructor(
     private readonly limiter: RateLimiterAbstract,
-    private readonly points: number,
     private readonly what: string,
   ) {}
 
-  /** Refuses (429 TOO_MANY_ATTEMPTS) when `key` has nothing left; spends nothing. */
-  async check(key: string): Promise<void> {
-    const res = await this.limiter.get(key);
-    if (res && res.consumedPoints >= this.points) throw this.tooMany(res);
+  /**
+   * Counts an attempt before its work is done: spends one point at once (an atomic increment
+   * in Redis, a synchronous one in memory), refusing with 429 when nothing was left, so
+   * parallel attempts cannot all pass a check made before any of them failed. An attempt that
+   * turns out not to be a failure gives its point back with `refund()`.
+   */
+  async attempt(key: string): Promise<Attempt> {
+    await this.consume(key);
+    let refunded = false;
+    return {
+      refund: async () => {
+        if (refunded) return;
+        refunded = true;
+        await this.limiter.reward(key, 1);
+      },
+    };
   }
 
   /** Spends one point; refuses with 429 when nothing was left. */
@@ -35,15 +52,6 @@ export class Limit {
     } catch (err) {
       if (err instanceof RateLimiterRes) throw this.tooMany(err);
       throw err;
-    }
-  }
-
-  /** Spends one point without refusing (records a failure). */
-  async penalize(key: string): Promise<void> {
-    try {
-      await this.limiter.consume(key);
-    } catch (err) {
-      if (!(err instanceof RateLimiterRes)) throw err;
     }
   }
 
@@ -88,7 +96,7 @@ export class RateLimitService implements OnApplicationShutdown {
     const limiter = this.redis
       ? new RateLimiterRedis({ ...opts, storeClient: this.redis, insuranceLimiter: new RateLimiterMemory(opts) })
       : new RateLimiterMemory(opts);
-    return new Limit(limiter, spec.points, what);
+    return new Limit(limiter, what);
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -154,6 +154,17 @@ export function siteKeyMaterial(siteId: string, jwk: SiteSigningJwk): SiteKeyMat
   return key ? { siteId, jwk, thumbprint: siteKeyThumbprint(jwk), key } : undefined;
 }
 
+/**
+ * The thumbprint of the key a site hello's header shows, without verifying anything: only a hint
+ * that the site behind a tunnel changed (the broker then asks for a hello of its own).
+ */
+export function helloThumbprint(token: string): string | undefined {
+  const jws = splitJws(token);
+  if (!jws || jws.header.typ !== SITE_HELLO_TYP) return undefined;
+  const jwk = parseSiteJwk(jws.header.jwk);
+  return jwk ? siteKeyThumbprint(jwk) : undefined;
+}
+
 export type HelloResult =
   | { readonly ok: true; readonly site: SiteKeyMaterial; readonly exp: number }
   | { readonly ok: false; readonly reason: HelloRejection };
@@ -165,7 +176,11 @@ export type HelloResult =
  */
 export function verifySiteHello(
   token: string,
-  expected: { readonly nonce: string; readonly now: number },
+  /**
+   * `nonce` undefined: a hello the connector fetched for its activation, which only names the
+   * site it reaches (whose hello it is, not that it is fresh for the broker).
+   */
+  expected: { readonly nonce: string | undefined; readonly now: number },
 ): HelloResult {
   const jws = splitJws(token);
   if (!jws) return { ok: false, reason: 'malformed' };
@@ -194,7 +209,7 @@ export function verifySiteHello(
   ) {
     return { ok: false, reason: 'bad-claims' };
   }
-  if (c.nonce !== expected.nonce) return { ok: false, reason: 'nonce-mismatch' };
+  if (expected.nonce !== undefined && c.nonce !== expected.nonce) return { ok: false, reason: 'nonce-mismatch' };
   const iat = c.iat as number;
   const exp = c.exp as number;
   if (iat > expected.now + CLOCK_SKEW_S) return { ok: false, reason: 'not-yet-valid' };

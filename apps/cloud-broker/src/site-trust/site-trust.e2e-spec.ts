@@ -245,4 +245,68 @@ describe('site trust: the broker learns the site key through the tunnel', () => 
     // No token ever reaches a log line.
     expect(JSON.stringify(logs)).not.toContain(oldToken.split('.')[2]);
   });
+
+  it('asks again at once when the connector says its server address changed, and reissues the QR', async () => {
+    const c = open.at(-1) as Connected;
+    await until('the current key', async () => ((await get(site.token())).status === 200 ? true : undefined));
+    const hellosBefore = site.hellos.length;
+    const oldToken = site.token();
+    // The connector now forwards to another access-core, with a key of its own.
+    site.key = generateKeyPairSync('ed25519').privateKey;
+    c.session.sendMessage({ type: 'config-changed', localAppUrl: 'http://127.0.0.1:8091' });
+    await until('a QR with the new skt', () => (lastQrSkt(c) === site.thumbprint ? true : undefined));
+    expect(site.hellos.length).toBe(hellosBefore + 1);
+    expect((await get(site.token())).status).toBe(200);
+    expect((await get(oldToken)).status).toBe(401);
+    expect(
+      logs.some(
+        (l) => l.msg === 'asking the site for its key again' && l.reason === 'server address changed on the connector',
+      ),
+    ).toBe(true);
+  });
+
+  it('asks again when a site answers a client hello with a key it does not know', async () => {
+    const c = open.at(-1) as Connected;
+    site.key = generateKeyPairSync('ed25519').privateKey;
+    const hellosBefore = site.hellos.length;
+    // A client's hello through the tunnel: the site's answer shows the new key.
+    const res = await fetch(`${broker.url}/t/pinned/api/v1/auth/hello`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ nonce: randomBytes(16).toString('base64url') }),
+    });
+    expect(res.status).toBe(200);
+    await until('a QR with the new skt', () => (lastQrSkt(c) === site.thumbprint ? true : undefined));
+    // The client's hello and the broker's own.
+    expect(site.hellos.length).toBe(hellosBefore + 2);
+    expect((await get(site.token())).status).toBe(200);
+  });
+
+  it('makes another broker node on the same database take the new key at the first token it signed', async () => {
+    const other = await startBroker({
+      DATABASE_URL,
+      DATABASE_SCHEMA: SCHEMA,
+      BROKER_PORT: '0',
+      DRAIN_TIMEOUT_MS: '1000',
+      LOG_LEVEL: 'silent',
+    });
+    try {
+      const viaOther = (token: string): Promise<Response> =>
+        fetch(`${other.url}/t/pinned/api/v1/me`, { headers: { authorization: `Bearer ${token}` } });
+      // The other node has no tunnel of the site: a token it accepts ends at CONNECTOR_OFFLINE.
+      const accepted = async (token: string): Promise<string> =>
+        ((await (await viaOther(token)).json()) as { code: string }).code;
+      expect(await accepted(site.token())).toBe('CONNECTOR_OFFLINE');
+      const c = open.at(-1) as Connected;
+      site.key = generateKeyPairSync('ed25519').privateKey;
+      c.session.sendMessage({ type: 'config-changed', localAppUrl: 'http://127.0.0.1:8092' });
+      await until('the new key here', async () => ((await get(site.token())).status === 200 ? true : undefined));
+      // The other node holds the old key (kept a minute). A token of a key it does not know makes
+      // it read the key again, at most once a second.
+      await new Promise((r) => setTimeout(r, 1000));
+      expect(await accepted(site.token())).toBe('CONNECTOR_OFFLINE');
+    } finally {
+      await other.close();
+    }
+  });
 });

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { Sql } from '../accounts/sql';
+import { isUniqueViolation, Sql } from '../accounts/sql';
 import { DEFAULT_INGRESS_POLICY, type IngressPolicy, isIngressPolicy } from '../connectors/ingress-policy';
 import { parseSiteJwk, type SiteSigningJwk } from './site-jws';
 
@@ -45,6 +45,33 @@ function toStored(r: SiteRow): StoredSiteKey | undefined {
   };
 }
 
+/** What recording a site key on an organisation came to (one site, one company). */
+export type SiteClaim =
+  | {
+      readonly claimed: true;
+      /** Organisations without an active connector that held this site before: no longer. */
+      readonly releasedFrom: readonly string[];
+    }
+  | {
+      readonly claimed: false;
+      /** The organisation that holds the site and still has an active connector. */
+      readonly holderOrgId: string;
+    };
+
+/**
+ * Another organisation than `orgId` that holds the site with this key thumbprint and has an
+ * active (not deactivated) connector, or undefined. Runs on `sql`, so inside a caller's transaction.
+ */
+export async function siteHolder(sql: Sql, thumbprint: string, orgId: string | null): Promise<string | undefined> {
+  const row = await sql.one<{ id: string }>(
+    `SELECT o."id" FROM ${sql.t('organization')} o
+      WHERE o."site_key_thumbprint" = $1 AND ($2::uuid IS NULL OR o."id" <> $2::uuid)
+        AND EXISTS (SELECT 1 FROM ${sql.t('connector')} c WHERE c."organization_id" = o."id" AND c."revoked_at" IS NULL)`,
+    [thumbprint, orgId],
+  );
+  return row?.id;
+}
+
 /** The site identity and ingress policy columns of `organization`. */
 @Injectable()
 export class SiteTrustRepository {
@@ -82,12 +109,68 @@ export class SiteTrustRepository {
     return rows.map((r) => r.id);
   }
 
-  async recordSiteKey(key: StoredSiteKey): Promise<void> {
-    await this.sql.rows(
-      `UPDATE ${this.sql.t('organization')}
-         SET "site_id" = $2, "site_key_jwk" = $3::jsonb, "site_key_thumbprint" = $4, "site_key_seen_at" = $5
-       WHERE "id" = $1`,
-      [key.orgId, key.siteId, JSON.stringify(key.jwk), key.thumbprint, key.seenAt],
+  /**
+   * Records the site on the organisation learnt through `connectorId`'s tunnel, unless another
+   * organisation holds the same site (key) and still has an active connector: one site, one
+   * company. A holder without active connectors lets it go (the site moves). On a refusal the
+   * organisation's own stale record of that site is cleared and the connector notes why.
+   */
+  async claimSiteKey(key: StoredSiteKey, connectorId: string): Promise<SiteClaim> {
+    try {
+      return await this.sql.tx(async (tx) => {
+        const others = await tx.rows<{ id: string; active: boolean }>(
+          `SELECT o."id",
+                  EXISTS (SELECT 1 FROM ${tx.t('connector')} c
+                           WHERE c."organization_id" = o."id" AND c."revoked_at" IS NULL) AS "active"
+             FROM ${tx.t('organization')} o
+            WHERE o."site_key_thumbprint" = $1 AND o."id" <> $2
+            FOR UPDATE OF o`,
+          [key.thumbprint, key.orgId],
+        );
+        const holder = others.find((o) => o.active);
+        if (holder) {
+          await this.refuse(tx, key, connectorId);
+          return { claimed: false, holderOrgId: holder.id };
+        }
+        for (const other of others) {
+          await tx.rows(
+            `UPDATE ${tx.t('organization')}
+                SET "site_id" = NULL, "site_key_jwk" = NULL, "site_key_thumbprint" = NULL, "site_key_seen_at" = NULL
+              WHERE "id" = $1`,
+            [other.id],
+          );
+        }
+        await tx.rows(
+          `UPDATE ${tx.t('organization')}
+             SET "site_id" = $2, "site_key_jwk" = $3::jsonb, "site_key_thumbprint" = $4, "site_key_seen_at" = $5
+           WHERE "id" = $1`,
+          [key.orgId, key.siteId, JSON.stringify(key.jwk), key.thumbprint, key.seenAt],
+        );
+        await tx.rows(
+          `UPDATE ${tx.t('connector')} SET "refusal" = NULL, "refused_at" = NULL WHERE "id" = $1 AND "refusal" IS NOT NULL`,
+          [connectorId],
+        );
+        return { claimed: true, releasedFrom: others.map((o) => o.id) };
+      });
+    } catch (err) {
+      // Another organisation recorded the same site a moment before: it holds it.
+      if (!isUniqueViolation(err)) throw err;
+      const holder = await siteHolder(this.sql, key.thumbprint, key.orgId);
+      if (!holder) throw err;
+      await this.sql.tx((tx) => this.refuse(tx, key, connectorId));
+      return { claimed: false, holderOrgId: holder };
+    }
+  }
+
+  private async refuse(tx: Sql, key: StoredSiteKey, connectorId: string): Promise<void> {
+    await tx.rows(
+      `UPDATE ${tx.t('organization')}
+          SET "site_id" = NULL, "site_key_jwk" = NULL, "site_key_thumbprint" = NULL, "site_key_seen_at" = NULL
+        WHERE "id" = $1 AND "site_key_thumbprint" = $2`,
+      [key.orgId, key.thumbprint],
     );
+    await tx.rows(`UPDATE ${tx.t('connector')} SET "refusal" = 'site-claimed', "refused_at" = now() WHERE "id" = $1`, [
+      connectorId,
+    ]);
   }
 }

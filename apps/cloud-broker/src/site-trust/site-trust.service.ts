@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit, Optional } from '@nestjs/common';
 import type { Logger } from '@lanbridge/logging';
-import { TunnelErrorCode, type TunnelSession, type TunnelStream } from '@lanbridge/tunnel-protocol';
+import { TunnelError, TunnelErrorCode, type TunnelSession, type TunnelStream } from '@lanbridge/tunnel-protocol';
 import { BROKER_LOGGER } from '../config/broker.config';
 import type { TunnelEntry } from '../tunnel/tunnel-registry';
 import {
+  helloThumbprint,
   peekIssuer,
   type SiteKeyMaterial,
   siteKeyMaterial,
@@ -38,6 +39,11 @@ export interface SiteTrustOptions {
   readonly keyTtlMs: number;
   /** How long "no key recorded" / "no such site" is remembered. */
   readonly missTtlMs: number;
+  /**
+   * Least time between two hellos the broker asks on a mere hint that the site's key changed
+   * (a site answer or a token with a key it does not know), per organisation.
+   */
+  readonly suspectIntervalMs: number;
 }
 
 export const DEFAULT_SITE_TRUST_OPTIONS: SiteTrustOptions = {
@@ -47,7 +53,13 @@ export const DEFAULT_SITE_TRUST_OPTIONS: SiteTrustOptions = {
   tokenCacheSize: 10_000,
   keyTtlMs: 60_000,
   missTtlMs: 2000,
+  suspectIntervalMs: 10_000,
 };
+
+/** A token refused for these reasons may be signed by a key this node has not read yet. */
+const KEY_MISMATCH: ReadonlySet<SiteTokenFailure> = new Set(['unknown-key', 'bad-signature', 'wrong-issuer']);
+/** Least age of a key read from the database before a key mismatch reads it again. */
+const RELOAD_AFTER_MS = 1000;
 
 export const SITE_HELLO_PATH = '/api/v1/auth/hello';
 /** A hello is well under 2 KiB; anything much larger is not one. */
@@ -81,6 +93,17 @@ export type SiteTokenCheck =
 interface KeyEntry {
   readonly site: (SiteKeyMaterial & { readonly seenAt: Date }) | null;
   readonly expires: number;
+  /** When it was read or recorded (Date.now()). */
+  readonly at: number;
+}
+
+/** The hello loop of one tunnel session; `again` makes it ask once more after its current try. */
+interface Learner {
+  readonly entry: TunnelEntry;
+  running: boolean;
+  again: boolean;
+  /** Wakes a backoff pause early. */
+  wake: (() => void) | undefined;
 }
 
 type HelloOutcome = { ok: true; site: SiteKeyMaterial } | { ok: false; reason: string; status?: number };
@@ -131,6 +154,11 @@ export class SiteTrustService implements OnModuleInit, OnApplicationShutdown {
   private readonly keyListeners: ((orgId: string, key: SiteKey) => void)[] = [];
   /** Pending backoff pauses, woken at shutdown. */
   private readonly pauses = new Set<() => void>();
+  /** Hello loops by session id, and this node's live tunnels by organisation. */
+  private readonly learners = new Map<string, Learner>();
+  private readonly liveByOrg = new Map<string, Set<TunnelEntry>>();
+  /** Per organisation, when a hint last made the broker ask the site (Date.now()). */
+  private readonly suspectedAt = new Map<string, number>();
   private stopped = false;
 
   constructor(
@@ -175,9 +203,20 @@ export class SiteTrustService implements OnModuleInit, OnApplicationShutdown {
     const cached = this.tokens.get(token, now);
     if (cached !== undefined && cached.orgId === orgId) return { ok: true, ...publicPart(cached) };
     const entry = this.keys.get(orgId);
-    const site = (entry !== undefined && entry.expires > Date.now() ? entry : await this.keyEntry(orgId)).site;
+    let current = entry !== undefined && entry.expires > Date.now() ? entry : await this.keyEntry(orgId);
+    let site = current.site;
     if (!site) return { ok: false, reason: 'key-unavailable' };
-    const r = verifySiteAccessToken(token, site, now);
+    let r = verifySiteAccessToken(token, site, now);
+    if (!r.ok && KEY_MISMATCH.has(r.reason) && Date.now() - current.at >= RELOAD_AFTER_MS) {
+      // Another broker node may have learnt a new key since this one read it: read it again.
+      this.keys.delete(orgId);
+      current = await this.keyEntry(orgId);
+      site = current.site;
+      if (!site) return { ok: false, reason: 'key-unavailable' };
+      r = verifySiteAccessToken(token, site, now);
+      // Still unknown: the site itself may have a new key; ask it (at most once per interval).
+      if (!r.ok && r.reason === 'unknown-key') this.suspect(orgId, 'a token signed by a key the broker does not know');
+    }
     if (!r.ok) return r;
     const verified: VerifiedSiteToken = {
       orgId,
@@ -216,17 +255,106 @@ export class SiteTrustService implements OnModuleInit, OnApplicationShutdown {
 
   // ---- learning the key ------------------------------------------------------------------
 
-  private sessionUp(entry: TunnelEntry): void {
-    this.learn(entry).catch((err: unknown) => {
-      this.log.error({ err, orgId: entry.orgId, sessionId: entry.sessionId }, 'site hello loop crashed');
-    });
+  /**
+   * Asks the site behind this tunnel for its hello again, now: the connector's server address
+   * changed (it said so, or the portal pushed a new one), so the tunnel may reach another site.
+   * A loop still retrying is woken; one that has finished runs once more.
+   */
+  relearn(entry: TunnelEntry, reason: string): void {
+    if (entry.session.state !== 'open') return;
+    this.log.info(
+      { orgId: entry.orgId, connectorId: entry.connectorId, sessionId: entry.sessionId, reason },
+      'asking the site for its key again',
+    );
+    const learner = this.learners.get(entry.sessionId);
+    if (learner?.running) {
+      learner.again = true;
+      learner.wake?.();
+      return;
+    }
+    this.runLearner(learner ?? this.newLearner(entry));
   }
 
-  private async learn(entry: TunnelEntry): Promise<void> {
+  /**
+   * A site answered a client's hello through the tunnel (`body`, as it passed): when the key it
+   * shows is not the one recorded, the tunnel reaches another site now, so the broker asks it
+   * itself (with its own nonce; what passed is only a hint).
+   */
+  observeHello(orgId: string, body: Buffer): void {
+    let hello: unknown;
+    try {
+      hello = (JSON.parse(body.toString('utf8')) as { hello?: unknown } | null)?.hello;
+    } catch {
+      return;
+    }
+    const shown = typeof hello === 'string' ? helloThumbprint(hello) : undefined;
+    if (shown === undefined) return;
+    const known = this.keys.get(orgId)?.site?.thumbprint;
+    if (known === shown) return;
+    void this.keyEntry(orgId).then(
+      (e) => {
+        if (e.site?.thumbprint !== shown)
+          this.suspect(orgId, 'the site answered a hello with a key the broker does not know');
+      },
+      (err: unknown) => this.log.warn({ err, orgId }, 'could not read the site key'),
+    );
+  }
+
+  /** Asks the site of the organisation (through its newest tunnel on this node), at most once per interval. */
+  private suspect(orgId: string, reason: string): void {
+    const last = this.suspectedAt.get(orgId);
+    if (last !== undefined && Date.now() - last < this.opts.suspectIntervalMs) return;
+    const entries = this.liveByOrg.get(orgId);
+    if (!entries || entries.size === 0) return;
+    let newest: TunnelEntry | undefined;
+    for (const e of entries) if (!newest || e.connectedAt > newest.connectedAt) newest = e;
+    if (!newest) return;
+    this.suspectedAt.set(orgId, Date.now());
+    if (this.suspectedAt.size > MAX_SITES) {
+      const oldest = this.suspectedAt.keys().next();
+      if (!oldest.done) this.suspectedAt.delete(oldest.value);
+    }
+    this.relearn(newest, reason);
+  }
+
+  private sessionUp(entry: TunnelEntry): void {
+    let live = this.liveByOrg.get(entry.orgId);
+    if (!live) this.liveByOrg.set(entry.orgId, (live = new Set()));
+    live.add(entry);
+    entry.session.once('close', () => {
+      this.learners.delete(entry.sessionId);
+      const set = this.liveByOrg.get(entry.orgId);
+      set?.delete(entry);
+      if (set?.size === 0) this.liveByOrg.delete(entry.orgId);
+    });
+    this.runLearner(this.newLearner(entry));
+  }
+
+  private newLearner(entry: TunnelEntry): Learner {
+    const learner: Learner = { entry, running: false, again: false, wake: undefined };
+    if (entry.session.state === 'open') this.learners.set(entry.sessionId, learner);
+    return learner;
+  }
+
+  private runLearner(learner: Learner): void {
+    learner.running = true;
+    this.learn(learner)
+      .catch((err: unknown) => {
+        const { entry } = learner;
+        this.log.error({ err, orgId: entry.orgId, sessionId: entry.sessionId }, 'site hello loop crashed');
+      })
+      .finally(() => {
+        learner.running = false;
+      });
+  }
+
+  private async learn(learner: Learner): Promise<void> {
+    const { entry } = learner;
     const { session } = entry;
     const ctx = { orgId: entry.orgId, connectorId: entry.connectorId, sessionId: entry.sessionId };
     let delay = this.opts.retryBaseMs;
     for (let attempt = 1; !this.stopped && session.state === 'open'; attempt++) {
+      learner.again = false;
       let failure: { reason: string; status?: number; err?: unknown };
       try {
         const policy = await this.repo.ingressPolicy(entry.orgId);
@@ -234,31 +362,41 @@ export class SiteTrustService implements OnModuleInit, OnApplicationShutdown {
         if (policy !== 'site-session') return;
         const hello = await this.fetchHello(session);
         if (hello.ok) {
-          await this.record(entry, hello.site);
-          return;
+          if (!(await this.record(entry, hello.site))) return;
+          if (!learner.again) return;
+          // Asked again while this hello was under way: the answer may predate the change.
+          delay = this.opts.retryBaseMs;
+          continue;
         }
         failure = hello;
       } catch (err) {
         failure = { reason: 'error', err };
       }
       if (this.stopped || session.state !== 'open') return;
+      if (learner.again) {
+        delay = this.opts.retryBaseMs;
+        continue;
+      }
       this.log.warn({ ...ctx, ...failure, attempt, retryInMs: delay }, 'site hello failed; asking again');
-      await this.pause(delay, session);
-      delay = Math.min(delay * 2, this.opts.retryMaxMs);
+      await this.pause(delay, learner);
+      delay = learner.again ? this.opts.retryBaseMs : Math.min(delay * 2, this.opts.retryMaxMs);
     }
   }
 
-  private pause(ms: number, session: TunnelSession): Promise<void> {
+  private pause(ms: number, learner: Learner): Promise<void> {
+    const { session } = learner.entry;
     return new Promise((resolve) => {
       const wake = (): void => {
         clearTimeout(timer);
         session.off('close', wake);
         this.pauses.delete(wake);
+        learner.wake = undefined;
         resolve();
       };
       const timer = setTimeout(wake, ms);
       session.once('close', wake);
       this.pauses.add(wake);
+      learner.wake = wake;
     });
   }
 
@@ -310,18 +448,10 @@ export class SiteTrustService implements OnModuleInit, OnApplicationShutdown {
     }
   }
 
-  private async record(entry: TunnelEntry, site: SiteKeyMaterial): Promise<void> {
+  /** Records the site learnt through `entry`'s tunnel; false when it belongs to another organisation. */
+  private async record(entry: TunnelEntry, site: SiteKeyMaterial): Promise<boolean> {
     const previous = await this.siteKey(entry.orgId);
     const seenAt = new Date();
-    await this.repo.recordSiteKey({
-      orgId: entry.orgId,
-      siteId: site.siteId,
-      jwk: site.jwk,
-      thumbprint: site.thumbprint,
-      seenAt,
-    });
-    this.keys.set(entry.orgId, { site: { ...site, seenAt }, expires: Date.now() + this.opts.keyTtlMs });
-    this.sites.delete(site.siteId);
     const ctx = {
       orgId: entry.orgId,
       connectorId: entry.connectorId,
@@ -329,6 +459,26 @@ export class SiteTrustService implements OnModuleInit, OnApplicationShutdown {
       siteId: site.siteId,
       thumbprint: site.thumbprint,
     };
+    const claim = await this.repo.claimSiteKey(
+      { orgId: entry.orgId, siteId: site.siteId, jwk: site.jwk, thumbprint: site.thumbprint, seenAt },
+      entry.connectorId,
+    );
+    if (!claim.claimed) {
+      // One site, one company: its tokens would otherwise name two organisations.
+      this.forget(entry.orgId, previous);
+      this.log.warn(
+        { ...ctx, holderOrgId: claim.holderOrgId },
+        'site refused: it belongs to another organisation with an active connector; tunnel closed',
+      );
+      entry.session.close(new TunnelError(TunnelErrorCode.SITE_CLAIMED, 'this site belongs to another organisation'));
+      return false;
+    }
+    for (const orgId of claim.releasedFrom) {
+      this.forget(orgId, await this.siteKeyCached(orgId));
+      this.log.info({ ...ctx, fromOrgId: orgId }, 'site moved here from an organisation without an active connector');
+    }
+    this.keys.set(entry.orgId, { site: { ...site, seenAt }, expires: Date.now() + this.opts.keyTtlMs, at: Date.now() });
+    this.sites.delete(site.siteId);
     if (previous && previous.siteId !== site.siteId) this.sites.delete(previous.siteId);
     if (previous && (previous.thumbprint !== site.thumbprint || previous.siteId !== site.siteId)) {
       this.tokens.dropOrg(entry.orgId, previous.siteId === site.siteId ? site.thumbprint : undefined);
@@ -340,7 +490,7 @@ export class SiteTrustService implements OnModuleInit, OnApplicationShutdown {
       this.log.info(ctx, 'site key recorded');
     } else {
       this.log.debug(ctx, 'site key confirmed');
-      return;
+      return true;
     }
     const key: SiteKey = {
       orgId: entry.orgId,
@@ -356,6 +506,24 @@ export class SiteTrustService implements OnModuleInit, OnApplicationShutdown {
         this.log.error({ err, orgId: entry.orgId }, 'site key listener failed');
       }
     }
+    return true;
+  }
+
+  /** Drops what this node holds of an organisation's site: its key, its tokens, the site's lookup. */
+  private forget(orgId: string, site: SiteKey | undefined): void {
+    this.keys.delete(orgId);
+    this.tokens.dropOrg(orgId);
+    if (site) this.sites.delete(site.siteId);
+  }
+
+  /** The key this node holds for an organisation, without asking the database. */
+  private siteKeyCached(orgId: string): Promise<SiteKey | undefined> {
+    const site = this.keys.get(orgId)?.site;
+    return Promise.resolve(
+      site
+        ? { orgId, siteId: site.siteId, jwk: site.jwk, thumbprint: site.thumbprint, seenAt: site.seenAt }
+        : undefined,
+    );
   }
 
   // ---- cached lookups --------------------------------------------------------------------
@@ -370,8 +538,12 @@ export class SiteTrustService implements OnModuleInit, OnApplicationShutdown {
       .then((stored): KeyEntry => {
         const material = stored ? siteKeyMaterial(stored.siteId, stored.jwk) : undefined;
         const entry: KeyEntry = material
-          ? { site: { ...material, seenAt: stored?.seenAt ?? new Date(0) }, expires: Date.now() + this.opts.keyTtlMs }
-          : { site: null, expires: Date.now() + this.opts.missTtlMs };
+          ? {
+              site: { ...material, seenAt: stored?.seenAt ?? new Date(0) },
+              expires: Date.now() + this.opts.keyTtlMs,
+              at: Date.now(),
+            }
+          : { site: null, expires: Date.now() + this.opts.missTtlMs, at: Date.now() };
         // A hello recorded while the query ran is newer than what the query read.
         const current = this.keys.get(orgId);
         if (current === undefined || current.expires <= Date.now()) this.keys.set(orgId, entry);

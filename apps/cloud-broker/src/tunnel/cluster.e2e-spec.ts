@@ -247,6 +247,28 @@ describe('two broker nodes with the Redis tunnel directory', () => {
     expect(res.headers['x-site']).toBeUndefined();
   });
 
+  it('reads a sign-in body whole on the node the client reached and forwards it with its length', async () => {
+    await site(a, 'signin', 'site-session');
+    const body = Buffer.from(JSON.stringify({ jwe: randomBytes(3000).toString('base64url') }));
+    // Chunked: the node reads it (bounded) before forwarding, so the peer gets an exact length.
+    const res = await send(`${b.url}/t/signin/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' },
+      body,
+    });
+    expect(res.status).toBe(200);
+    const seen = JSON.parse(res.body) as Answer;
+    expect(seen.bodySha256).toBe(createHash('sha256').update(body).digest('hex'));
+    expect(header(seen, 'content-length')).toBe(String(body.length));
+    const big = await send(`${b.url}/t/signin/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' },
+      body: Buffer.alloc(64 * 1024, 0x20),
+    });
+    expect(big.status).toBe(413);
+    expect((JSON.parse(big.body) as { code: string }).code).toBe('PUBLIC_BODY_TOO_LARGE');
+  });
+
   it('refuses a client that sends the node headers, on every node', async () => {
     await site(a, 'west');
     for (const target of [a, b]) {

@@ -114,6 +114,29 @@ describe('uplink bodies', () => {
     ]);
   });
 
+  it('refuses, item by item, strings PostgreSQL cannot store as sent (U+0000, lone surrogates)', () => {
+    const parsed = parseNotifications({
+      items: [
+        { id: 1, recipients: [], notification: { ...notification, body: 'a\u0000b' } },
+        { id: 2, recipients: [], notification: { ...notification, title: 'x\ud800' } },
+        { id: 3, recipients: [], notification: { ...notification, data: { list: [{ ['k\u0000']: 1 }] } } },
+        { id: 4, recipients: [], notification: { ...notification, createdAt: '2025-01-02T03:04:05Z\u0000' } },
+        { id: 5, recipients: [], notification: { ...notification, title: 'Fire \ud83d\udd25' } },
+      ],
+    });
+    expect(parsed.ids).toEqual([5]);
+    expect(parsed.rejected.map((r) => r.problems)).toEqual([
+      ['items[0].notification.body must not contain U+0000'],
+      ['items[1].notification.title must be well-formed Unicode (no lone surrogate)'],
+      ['items[2].notification.data.list[0] key must not contain U+0000'],
+      ['items[3].notification.createdAt must be an ISO 8601 date-time'],
+    ]);
+    const d = { sn: 'SN1', name: 'Gate\u0000', online: true, firmware: null, area: null, lastSeenAt: null };
+    expect(parseDevices({ items: [d] }).rejected).toEqual([
+      { index: 0, id: 'SN1', problems: ['items[0].name must not contain U+0000'] },
+    ]);
+  });
+
   it('takes settings as two booleans', () => {
     expect(parseSettings({ pushToApp: true, pushDataToCloud: false })).toEqual({
       pushToApp: true,

@@ -44,6 +44,20 @@ function exactly(o: Obj, path: string, allowed: readonly string[], p: Problems):
   for (const k of Object.keys(o)) if (!allowed.includes(k)) p.add(`${path}.${k}`, 'is not a known field');
 }
 
+// In a `u` regular expression a paired surrogate is one code point, so only lone ones match.
+const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
+
+/**
+ * Why a string cannot be stored as it is, or undefined. PostgreSQL's text and jsonb hold no
+ * U+0000, and a lone surrogate would be silently replaced on the way to UTF-8: either would
+ * fail or alter the whole batch's insert, so the item is refused instead.
+ */
+function unstorable(v: string): string | undefined {
+  if (v.includes('\u0000')) return 'must not contain U+0000';
+  if (LONE_SURROGATE.test(v)) return 'must be well-formed Unicode (no lone surrogate)';
+  return undefined;
+}
+
 function text(
   o: Obj,
   key: string,
@@ -56,13 +70,46 @@ function text(
   if (nullable && (v === null || v === undefined)) return null;
   if (typeof v !== 'string') return p.add(`${path}.${key}`, nullable ? 'must be a string or null' : 'must be a string');
   if (v.length > max) return p.add(`${path}.${key}`, `must be at most ${max} characters`);
+  const why = unstorable(v);
+  if (why) return p.add(`${path}.${key}`, why);
   return v;
+}
+
+/** Checks every key and string inside a JSON value (the notification's `data`); the first problem. */
+function unstorableJson(v: unknown, path: string): { path: string; why: string } | undefined {
+  if (typeof v === 'string') {
+    const why = unstorable(v);
+    return why ? { path, why } : undefined;
+  }
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) {
+      const bad = unstorableJson(v[i], `${path}[${i}]`);
+      if (bad) return bad;
+    }
+    return undefined;
+  }
+  if (isObj(v)) {
+    for (const [k, inner] of Object.entries(v)) {
+      const why = unstorable(k);
+      if (why) return { path: `${path} key`, why };
+      const bad = unstorableJson(inner, `${path}.${k}`);
+      if (bad) return bad;
+    }
+  }
+  return undefined;
 }
 
 function timestamp(o: Obj, key: string, path: string, p: Problems, nullable = false): Date | null | undefined {
   const v = o[key];
   if (nullable && (v === null || v === undefined)) return null;
-  if (typeof v !== 'string' || v.length > 40 || !/^\d{4}-\d{2}-\d{2}T/.test(v) || Number.isNaN(Date.parse(v))) {
+  // Date.parse overlooks a trailing U+0000, which the raw text would then carry on.
+  if (
+    typeof v !== 'string' ||
+    v.length > 40 ||
+    !/^\d{4}-\d{2}-\d{2}T/.test(v) ||
+    unstorable(v) ||
+    Number.isNaN(Date.parse(v))
+  ) {
     return p.add(`${path}.${key}`, 'must be an ISO 8601 date-time');
   }
   return new Date(v);
@@ -107,7 +154,11 @@ export interface Parsed<T> {
 
 type ItemParser<T> = (raw: Obj, path: string, p: Problems) => { id: SiteId; item: T } | undefined;
 
-function batch<T>(body: unknown, idKey: string, parseItem: ItemParser<T>): Parsed<T> {
+/** The id a rejected item is named by: what the site would have been acknowledged with. */
+type IdOf = (raw: Obj) => unknown;
+const byId: IdOf = (raw) => raw.id;
+
+function batch<T>(body: unknown, idOf: IdOf, parseItem: ItemParser<T>): Parsed<T> {
   const envelope = new Problems();
   const list = items(body, envelope);
   envelope.throwIfAny();
@@ -123,7 +174,7 @@ function batch<T>(body: unknown, idKey: string, parseItem: ItemParser<T>): Parse
       out.push(r.item);
       return;
     }
-    const id = isObj(raw) ? siteId(raw[idKey], '', new Problems()) : undefined;
+    const id = isObj(raw) ? siteId(idOf(raw), '', new Problems()) : undefined;
     rejected.push({
       index,
       ...(id ? { id: id.raw } : {}),
@@ -134,7 +185,7 @@ function batch<T>(body: unknown, idKey: string, parseItem: ItemParser<T>): Parse
 }
 
 export function parseNotifications(body: unknown): Parsed<SiteNotification> {
-  return batch(body, 'id', (raw, path, p) => {
+  return batch(body, byId, (raw, path, p) => {
     exactly(raw, path, ['id', 'recipients', 'notification'], p);
     const id = siteId(raw.id, `${path}.id`, p);
     const recipients = raw.recipients;
@@ -157,7 +208,11 @@ export function parseNotifications(body: unknown): Parsed<SiteNotification> {
       if (!isObj(n.data)) p.add(`${np}.data`, 'must be an object or null');
       else if (Buffer.byteLength(JSON.stringify(n.data)) > MAX_DATA_BYTES) {
         p.add(`${np}.data`, `must be at most ${MAX_DATA_BYTES} bytes of JSON`);
-      } else data = n.data;
+      } else {
+        const bad = unstorableJson(n.data, `${np}.data`);
+        if (bad) p.add(bad.path, bad.why);
+        else data = n.data;
+      }
     }
     const createdAt = timestamp(n, 'createdAt', np, p);
     if (!id || !okRecipients || !type || typeof title !== 'string' || typeof bodyText !== 'string' || !createdAt) {
@@ -176,7 +231,8 @@ export function parseNotifications(body: unknown): Parsed<SiteNotification> {
 }
 
 export function parseDevices(body: unknown): Parsed<CloudDevice> {
-  const parsed = batch<CloudDevice>(body, 'id', (raw, path, p) => {
+  const idOrSn: IdOf = (raw) => (raw.id === undefined ? raw.sn : raw.id);
+  const parsed = batch<CloudDevice>(body, idOrSn, (raw, path, p) => {
     // `id` is optional: a site that acknowledges its outbox rows by id sends one; else the sn is the id.
     exactly(raw, path, ['id', 'sn', 'name', 'online', 'firmware', 'area', 'lastSeenAt'], p);
     const id = raw.id === undefined ? undefined : siteId(raw.id, `${path}.id`, p);
@@ -198,7 +254,7 @@ export function parseDevices(body: unknown): Parsed<CloudDevice> {
 }
 
 export function parseEventLogs(body: unknown): Parsed<CloudEventLog> {
-  return batch(body, 'id', (raw, path, p) => {
+  return batch(body, byId, (raw, path, p) => {
     exactly(raw, path, ['id', 'time', 'deviceSn', 'deviceName', 'eventCode', 'eventName', 'level'], p);
     const id = siteId(raw.id, `${path}.id`, p);
     const time = timestamp(raw, 'time', path, p);
@@ -210,9 +266,9 @@ export function parseEventLogs(body: unknown): Parsed<CloudEventLog> {
         ? null
         : typeof code === 'number' && Number.isSafeInteger(code)
           ? String(code)
-          : typeof code === 'string' && code.length <= 32
+          : typeof code === 'string' && code.length <= 32 && !unstorable(code)
             ? code
-            : p.add(`${path}.eventCode`, 'must be an integer, a string of at most 32 characters, or null');
+            : p.add(`${path}.eventCode`, 'must be an integer, a string of at most 32 characters (no U+0000), or null');
     const eventName = text(raw, 'eventName', path, p, 200, true);
     const level = text(raw, 'level', path, p, 32, true);
     if (!id || !time || deviceSn === undefined || deviceName === undefined || eventCode === undefined) return;

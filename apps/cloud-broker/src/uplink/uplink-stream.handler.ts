@@ -3,6 +3,7 @@ import type { Logger } from '@lanbridge/logging';
 import { TunnelErrorCode, type TunnelStream } from '@lanbridge/tunnel-protocol';
 import { BROKER_LOGGER } from '../config/broker.config';
 import type { TunnelEntry } from '../tunnel/tunnel-registry';
+import type { Rejected } from './uplink-bodies';
 import { UPLINK_ROUTES, UplinkService } from './uplink.service';
 import { UplinkError, UplinkErrorCode } from './uplink-error';
 
@@ -117,6 +118,15 @@ export class UplinkStreamHandler {
         ['allow', route.method],
       );
     }
+    const coding = headerValue(head.headers, 'content-encoding')?.trim().toLowerCase();
+    if (coding !== undefined && coding !== '' && coding !== 'identity') {
+      // The uplink takes plain JSON only; a compressed body would be read as garbage.
+      return this.refuse(
+        stream,
+        ctx,
+        new UplinkError(UplinkErrorCode.UPLINK_UNSUPPORTED_MEDIA_TYPE, 'send the body without a Content-Encoding'),
+      );
+    }
     if (route.method !== 'DELETE' && !isJson(headerValue(head.headers, 'content-type'))) {
       return this.refuse(
         stream,
@@ -172,9 +182,13 @@ export class UplinkStreamHandler {
       );
     }
     this.answer(stream, 200, result);
-    const rejected = 'rejected' in result && Array.isArray(result.rejected) ? result.rejected.length : 0;
-    if (rejected > 0) this.log.info({ ...ctx, status: 200, rejected }, 'uplink items rejected');
-    else this.log.debug({ ...ctx, status: 200, ms: Date.now() - started }, 'uplink request served');
+    const rejected = 'rejected' in result && Array.isArray(result.rejected) ? (result.rejected as Rejected[]) : [];
+    if (rejected.length > 0) {
+      // Problems name fields and rules, never the values, so nothing the site sent is logged.
+      const items = rejected.slice(0, 10).map((r) => ({ index: r.index, id: r.id, problems: r.problems.slice(0, 5) }));
+      const accepted = 'accepted' in result && Array.isArray(result.accepted) ? result.accepted.length : 0;
+      this.log.warn({ ...ctx, status: 200, accepted, rejected: rejected.length, items }, 'uplink items rejected');
+    } else this.log.debug({ ...ctx, status: 200, ms: Date.now() - started }, 'uplink request served');
   }
 
   /** Status + `{code, message}` on this stream; whatever body is still coming is read and dropped. */

@@ -1,3 +1,4 @@
+import { gzipSync } from 'node:zlib';
 import { Browser, type Harness, signedUpUser, startHarness } from './harness';
 
 describe('accounts: sign-up, verification, sign-in, sessions, passwords, throttling', () => {
@@ -222,6 +223,73 @@ describe('accounts: sign-up, verification, sign-in, sessions, passwords, throttl
     const badBearer = await b.fetch('/api/v1/me', { headers: { authorization: 'Bearer not-a-token' } });
     expect(badBearer.status).toBe(401);
     expect(((await badBearer.json()) as { code: string }).code).toBe('UNAUTHENTICATED');
+  });
+
+  it('answers a body that is not in its declared Content-Encoding 400 and an unknown coding 415, on every parser', async () => {
+    const targets: [string, string, string][] = [
+      ['/api/v1/sessions', 'application/json', JSON.stringify({ email: 'a@b.c', password: 'x' })],
+      ['/oauth/token', 'application/x-www-form-urlencoded', 'grant_type=client_credentials'],
+      ['/api/v1/push/subscriptions', 'application/json', '{}'],
+      ['/api/v1/connector-activations', 'application/json', '{}'],
+    ];
+    for (const [path, type, body] of targets) {
+      for (const coding of ['gzip', 'deflate', 'br']) {
+        const res = await fetch(`${h.url}${path}`, {
+          method: 'POST',
+          headers: { 'content-type': type, 'content-encoding': coding },
+          body,
+        });
+        expect([path, coding, res.status, await res.json()]).toEqual([
+          path,
+          coding,
+          400,
+          {
+            code: 'BODY_DECODING_FAILED',
+            message: `the body is not valid ${coding} data, as its Content-Encoding says`,
+          },
+        ]);
+      }
+      const unknown = await fetch(`${h.url}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': type, 'content-encoding': 'x-unknown' },
+        body,
+      });
+      expect([path, unknown.status, ((await unknown.json()) as { code: string }).code]).toEqual([
+        path,
+        415,
+        'UNSUPPORTED_ENCODING',
+      ]);
+    }
+    // A body that really is gzip is read as usual.
+    const zipped = await fetch(`${h.url}/api/v1/sessions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+      body: gzipSync(JSON.stringify({ email: 'nobody@example.test', password: 'wrong password' })),
+    });
+    expect(zipped.status).toBe(401);
+  });
+
+  it('refuses U+0000 in a body field or the URL with 400 NUL_CHARACTER instead of failing in the database', async () => {
+    const signIn = await fetch(`${h.url}/api/v1/sessions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'ada\u0000@example.test', password: 'whatever it is' }),
+    });
+    expect(signIn.status).toBe(400);
+    expect(await signIn.json()).toEqual({
+      code: 'NUL_CHARACTER',
+      message: 'body.email holds U+0000, which no field accepts',
+    });
+    const form = await fetch(`${h.url}/oauth/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'grant_type=refresh_token&refresh_token=a%00b',
+    });
+    expect(form.status).toBe(400);
+    expect(((await form.json()) as { code: string }).code).toBe('NUL_CHARACTER');
+    const query = await fetch(`${h.url}/api/v1/areas?x=%00`);
+    expect(query.status).toBe(400);
+    expect(((await query.json()) as { code: string }).code).toBe('NUL_CHARACTER');
   });
 
   it('serves the sign-up and sign-in pages and signs in through the form with CSRF', async () => {

@@ -88,6 +88,12 @@ export interface Harness {
 
 export const TEST_CLIENT = { clientId: 'test-app', redirectUri: 'http://127.0.0.1:9/callback' };
 export const TEST_RS = { clientId: 'test-rs', clientSecret: 'test-rs-secret-0123456789abcdef' };
+/** A confidential web client (server side, may skip PKCE). */
+export const TEST_WEB = {
+  clientId: 'test-web',
+  clientSecret: 'test-web-secret-0123456789abcdef',
+  redirectUri: 'http://127.0.0.1:9/web-callback',
+};
 
 export async function startHarness(env: Record<string, string> = {}): Promise<Harness> {
   const schema = `accounts_e2e_${randomBytes(6).toString('hex')}`;
@@ -119,6 +125,12 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
         clientSecret: TEST_RS.clientSecret,
         redirectUris: [],
         grants: ['authorization_code'],
+      },
+      {
+        clientId: TEST_WEB.clientId,
+        clientSecret: TEST_WEB.clientSecret,
+        redirectUris: [TEST_WEB.redirectUri],
+        grants: ['authorization_code', 'refresh_token'],
       },
     ]),
     ...env,

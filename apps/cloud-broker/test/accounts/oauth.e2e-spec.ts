@@ -2,7 +2,16 @@ import { generateKeyPairSync } from 'node:crypto';
 import * as oidc from 'openid-client';
 import { connectorHandshake, WS_SUBPROTOCOL_V1, wsTransport } from '@lanbridge/tunnel-protocol';
 import WebSocket from 'ws';
-import { type Browser, type Harness, signedUpUser, startHarness, TEST_CLIENT, TEST_RS, type TestUser } from './harness';
+import {
+  type Browser,
+  type Harness,
+  signedUpUser,
+  startHarness,
+  TEST_CLIENT,
+  TEST_RS,
+  TEST_WEB,
+  type TestUser,
+} from './harness';
 
 const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
 
@@ -134,6 +143,50 @@ describe('OAuth2 authorization server (openid-client as the client)', () => {
     expect(mismatch).toEqual({ error: 'invalid_grant', status: 400 });
   });
 
+  it('names the issuer (RFC 9207) in error redirects too, so a strict client shows the real error', async () => {
+    const verifier = oidc.randomPKCECodeVerifier();
+    const state = oidc.randomState();
+    const r = await authorize(user, app, {
+      redirect_uri: TEST_CLIENT.redirectUri,
+      scope: 'api admin',
+      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+      state,
+    });
+    expect(r.status).toBe(302);
+    if (!r.location) throw new Error('no redirect');
+    expect(r.location.searchParams.get('iss')).toBe(h.url);
+    // openid-client checks iss before it reads the error; without iss it would report that instead.
+    const err = await oidc
+      .authorizationCodeGrant(app, r.location, { pkceCodeVerifier: verifier, expectedState: state })
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    expect(err).toBeInstanceOf(oidc.AuthorizationResponseError);
+    expect((err as oidc.AuthorizationResponseError).error).toBe('invalid_scope');
+    // A success names it too (openid-client checks it in every test that runs the code flow).
+    const ok = await authorize(user, app, {
+      redirect_uri: TEST_CLIENT.redirectUri,
+      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+    });
+    expect(ok.location?.searchParams.get('iss')).toBe(h.url);
+  });
+
+  it('grants a confidential client without PKCE only the scopes it is registered for', async () => {
+    const web = await discover(h, TEST_WEB.clientId, oidc.ClientSecretBasic(TEST_WEB.clientSecret));
+    const wide = await authorize(user, web, { redirect_uri: TEST_WEB.redirectUri, scope: 'connector admin' });
+    expect(wide.status).toBe(302);
+    expect(wide.location?.searchParams.get('error')).toBe('invalid_scope');
+    expect(wide.location?.searchParams.get('code')).toBeNull();
+    const state = oidc.randomState();
+    const fair = await authorize(user, web, { redirect_uri: TEST_WEB.redirectUri, scope: 'api', state });
+    if (!fair.location) throw new Error('no redirect');
+    const t = await oidc.authorizationCodeGrant(web, fair.location, { expectedState: state });
+    expect(t.scope).toBe('api');
+  });
+
   it('makes codes single-use: a replay fails and revokes what the code gave', async () => {
     const verifier = oidc.randomPKCECodeVerifier();
     const r = await authorize(user, app, {
@@ -258,8 +311,10 @@ describe('OAuth2 authorization server (openid-client as the client)', () => {
         oidc.genericGrantRequest(connector, DEVICE_GRANT, { device_code: da.device_code });
       expect(await oauthError(poll())).toEqual({ error: 'authorization_pending', status: 400 });
       expect(await oauthError(poll())).toEqual({ error: 'slow_down', status: 400 });
-      // The client must now wait 5 s more (RFC 8628 §3.5); sooner is slow_down again.
+      // The client should now add 5 s (RFC 8628 §3.5). One that missed that answer and keeps
+      // the announced interval is not slowed down again.
       await new Promise((r) => setTimeout(r, 1100));
+      expect(await oauthError(poll())).toEqual({ error: 'authorization_pending', status: 400 });
       expect(await oauthError(poll())).toEqual({ error: 'slow_down', status: 400 });
 
       const page = await enterCode(user.browser, da.user_code);
@@ -282,11 +337,9 @@ describe('OAuth2 authorization server (openid-client as the client)', () => {
       expect(approve.status).toBe(200);
       expect(await approve.text()).toContain('Acme Security');
 
-      // openid-client learns of the two slow_downs it did not see itself (+10 s) and waits that long.
-      const t = (await oidc.pollDeviceAuthorizationGrant(connector, {
-        ...da,
-        interval: (da.interval ?? 5) + 10,
-      })) as oidc.TokenEndpointResponse & Record<string, unknown>;
+      // openid-client never saw the two slow_downs above: at the announced interval it gets the token.
+      const t = (await oidc.pollDeviceAuthorizationGrant(connector, da)) as oidc.TokenEndpointResponse &
+        Record<string, unknown>;
       expect(t).toMatchObject({
         organization_id: company.id,
         organization_slug: company.slug,

@@ -26,13 +26,7 @@ function makeQueue(kind: 'bullmq' | 'in-process'): PushQueue {
 
 describe.each(['bullmq', 'in-process'] as const)('push queue (%s)', (kind) => {
   const push = new LocalPushService();
-  const provider = new WebPushProvider({
-    vapid: () => vapid,
-    subject: 'mailto:ops@example.test',
-    ttlS: 60,
-    allowLoopbackHttp: true,
-    logger,
-  });
+  let provider: WebPushProvider;
   const subs = new Map<string, TestSubscription>();
   let queue: PushQueue;
 
@@ -55,6 +49,14 @@ describe.each(['bullmq', 'in-process'] as const)('push queue (%s)', (kind) => {
 
   beforeAll(async () => {
     await push.start();
+    provider = new WebPushProvider({
+      vapid: () => vapid,
+      subject: 'mailto:ops@example.test',
+      ttlS: 60,
+      // The local push service, by its host and port, on plain http: a test setting.
+      endpoints: { hosts: [new URL(push.url).host], allowInsecure: true },
+      logger,
+    });
     queue = makeQueue(kind);
     queue.start(async (j) => {
       const sub = subs.get(j.subscriptionId);

@@ -144,4 +144,31 @@ describe('uplink on a broker with embedded PGlite', () => {
       body: { deleted: { devices: 1, eventLogs: 2 } },
     });
   });
+
+  it('stores the good items of a batch with a U+0000 in one and names the bad one', async () => {
+    const log = (id: number, deviceName: string) => ({
+      id,
+      time: new Date().toISOString(),
+      deviceSn: 'SN1',
+      deviceName,
+      eventCode: 0,
+      eventName: 'Open',
+      level: 'info',
+    });
+    expect(
+      await call(`${uplinkUrl}/v1/event-logs`, 'POST', {
+        items: [log(10, 'Gate'), log(11, 'Ga\u0000te'), log(12, 'Gate')],
+      }),
+    ).toEqual({
+      status: 200,
+      body: {
+        accepted: [10, 12],
+        rejected: [{ index: 1, id: 11, problems: ['items[1].deviceName must not contain U+0000'] }],
+      },
+    });
+    expect(await call(`${uplinkUrl}/v1/data`, 'DELETE')).toEqual({
+      status: 200,
+      body: { deleted: { devices: 0, eventLogs: 2 } },
+    });
+  });
 });

@@ -79,6 +79,9 @@ describe.each<{ queue: 'bullmq' | 'in-process'; env: Record<string, string> }>([
       ...env,
       PUSH_QUEUE_PREFIX: prefix,
       PUSH_RETRY_BASE_MS: String(RETRY_BASE_MS),
+      // The local push service is plain http on loopback: listed by host and port, test setting on.
+      PUSH_ENDPOINT_HOSTS: new URL(push.url).host,
+      PUSH_ENDPOINT_ALLOW_INSECURE: 'true',
     });
     a = await stack.addSite(`org-a-${randomBytes(3).toString('hex')}`);
     b = await stack.addSite(`org-b-${randomBytes(3).toString('hex')}`);

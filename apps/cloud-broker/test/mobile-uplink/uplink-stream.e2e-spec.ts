@@ -2,6 +2,7 @@
 // protocol library opens the streams, so the test can send what a real connector never would),
 // and the portal's "Site data" page over HTTP, against a real broker on PostgreSQL.
 import { generateKeyPairSync, type KeyObject, randomBytes } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
 import {
   connectorHandshake,
   createSession,
@@ -52,8 +53,9 @@ async function uplink(
   path: string,
   body?: string | Buffer,
   contentType = 'application/json',
+  extraHeaders: string[] = [],
 ): Promise<Answer> {
-  const stream = session.openStream({ method, path, headers: ['content-type', contentType] });
+  const stream = session.openStream({ method, path, headers: ['content-type', contentType, ...extraHeaders] });
   stream.on('error', () => undefined);
   stream.end(body);
   const head: ResponseHead = await stream.responseHead();
@@ -120,6 +122,11 @@ describe('broker uplink streams and the Site data page', () => {
       status: 415,
       json: { code: 'UPLINK_UNSUPPORTED_MEDIA_TYPE' },
     });
+    // A body sent compressed (or claimed to be) is refused for what it is, not read as garbage.
+    const zipped = gzipSync(JSON.stringify({ pushToApp: false, pushDataToCloud: false }));
+    expect(
+      await uplink(session, 'PUT', '/v1/settings', zipped, 'application/json', ['content-encoding', 'gzip']),
+    ).toMatchObject({ status: 415, json: { code: 'UPLINK_UNSUPPORTED_MEDIA_TYPE' } });
     expect(session.state).toBe('open');
   });
 
@@ -237,5 +244,66 @@ describe('broker uplink streams and the Site data page', () => {
       details: unknown;
     }[];
     expect(audit.find((e) => e.action === 'site_data.deleted')?.details).toEqual({ devices: 2, eventLogs: 60 });
+  });
+
+  it('stores the valid items of a batch in which one carries U+0000, and rejects that one by name (every kind)', async () => {
+    await uplink(session, 'PUT', '/v1/settings', JSON.stringify({ pushToApp: true, pushDataToCloud: true }));
+    const logs = Array.from({ length: 5 }, (_, i) => ({
+      id: `nul-log-${i}`,
+      time: new Date(now - i * 1000).toISOString(),
+      deviceSn: 'SN-NUL',
+      deviceName: i === 2 ? 'Front\u0000gate' : 'Front gate',
+      eventCode: 27,
+      eventName: 'Unregistered user',
+      level: 'warning',
+    }));
+    const l = await uplink(session, 'POST', '/v1/event-logs', JSON.stringify({ items: logs }));
+    expect(l.status).toBe(200);
+    expect(l.json).toEqual({
+      accepted: ['nul-log-0', 'nul-log-1', 'nul-log-3', 'nul-log-4'],
+      rejected: [{ index: 2, id: 'nul-log-2', problems: ['items[2].deviceName must not contain U+0000'] }],
+    });
+    const d = await uplink(
+      session,
+      'POST',
+      '/v1/devices',
+      JSON.stringify({
+        items: [device('SN-N1', 'Gate', true), { ...device('SN-N2', 'Gate', true), firmware: 'v1\u0000' }],
+      }),
+    );
+    expect(d).toMatchObject({
+      status: 200,
+      json: {
+        accepted: ['SN-N1'],
+        rejected: [{ index: 1, id: 'SN-N2', problems: [expect.stringMatching(/U\+0000/)] }],
+      },
+    });
+    const n = (id: string, title: string, data: Record<string, unknown> = { doorId: 3 }) => ({
+      id,
+      recipients: ['admin:1'],
+      notification: { type: 'alarm', title, body: 'Door forced', data, createdAt: new Date().toISOString() },
+    });
+    const notes = await uplink(
+      session,
+      'POST',
+      '/v1/notifications',
+      JSON.stringify({
+        items: [
+          n('nul-n-1', 'ok'),
+          n('nul-n-2', 'bad\u0000'),
+          n('nul-n-3', 'ok', { 'k\u0000': 1 }),
+          n('nul-n-4', 'ok', { deep: ['\u0000'] }),
+        ],
+      }),
+    );
+    expect(notes.status).toBe(200);
+    expect(notes.json.accepted).toEqual(['nul-n-1']);
+    expect((notes.json.rejected as { id: string }[]).map((r) => r.id)).toEqual(['nul-n-2', 'nul-n-3', 'nul-n-4']);
+    const pages = await owner.browser.fetch(`/portal/companies/${orgId}/site-data`);
+    const page = await pages.text();
+    expect(page).toContain('data-sn="SN-N1"');
+    expect(page).not.toContain('data-sn="SN-N2"');
+    expect(page).toContain('data-id="nul-log-4"');
+    expect(session.state).toBe('open');
   });
 });

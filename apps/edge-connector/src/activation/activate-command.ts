@@ -12,6 +12,7 @@ import { parseLocalAppUrl, readActivationState, stateFileFor } from './activatio
 import { type Area, loadAreas } from './areas';
 import { type ActivatedConnector, CloudClient } from './cloud-client';
 import { ConnectorRuntime } from './connector-runtime';
+import { fetchSiteHello } from './site-hello';
 
 export const ACTIVATE_USAGE = `activate [--area ID] [--broker URL] [--code CODE] [--local-app URL] [--qr-wait-ms N]
       headless activation. Without --code: prints a user code and the activation link (RFC 8628
@@ -84,18 +85,22 @@ export async function activateCommand(
   const area = await pickArea(config, values.area, values.broker);
   const cloud = new CloudClient({ brokerUrl: area.brokerUrl });
 
+  // Which site this connector reaches, so the cloud can refuse one of another company at once.
+  const siteHello = await fetchSiteHello(localAppUrl);
   let result: ActivatedConnector;
   if (values.code !== undefined) {
     result = await cloud.redeemActivationCode({
       code: values.code,
       publicKeyPem: publicKeyPem(privateKey),
       hostname: host,
+      siteHello,
     });
   } else {
     const auth = await cloud.startDeviceAuthorization({
       publicKeyPem: publicKeyPem(privateKey),
       hostname: host,
       area: area.id,
+      siteHello,
     });
     out.write(
       [

@@ -3,6 +3,7 @@ import { publicKeyPem } from '../keys/connector-key';
 import { ActivationError, ActivationErrorCode } from './activation-error';
 import { parseLocalAppUrl } from './activation-state';
 import { type Area, loadAreas } from './areas';
+import { fetchSiteHello } from './site-hello';
 import { CloudClient, type DeviceAuthorization } from './cloud-client';
 import type { ConnectorRuntime } from './connector-runtime';
 
@@ -80,6 +81,7 @@ export class ActivationService {
       publicKeyPem: publicKeyPem(this.opts.runtime.publicKey),
       hostname: this.opts.hostname,
       area: area.id,
+      siteHello: await fetchSiteHello(localAppUrl),
     });
     const pending: PendingView = {
       area,
@@ -106,6 +108,7 @@ export class ActivationService {
       code: input.code,
       publicKeyPem: publicKeyPem(this.opts.runtime.publicKey),
       hostname: this.opts.hostname,
+      siteHello: await fetchSiteHello(localAppUrl),
     });
     this.failure = undefined;
     this.opts.runtime.activate(result, localAppUrl);

@@ -126,23 +126,25 @@ export class CloudClient {
     return `${this.brokerUrl}/sign-up?return_to=${encodeURIComponent('/activate')}`;
   }
 
-  /** RFC 8628 §3.1: only the public key and the host name go up. */
+  /**
+   * RFC 8628 §3.1: the public key, the host name and, when the local application has one, its
+   * site hello (which site this connector reaches: a site belongs to one company).
+   */
   async startDeviceAuthorization(input: {
     publicKeyPem: string;
     hostname: string;
     area: string;
+    siteHello?: string;
   }): Promise<DeviceAuthorization> {
-    const { status, json } = await post(
-      `${this.brokerUrl}/oauth/device_authorization`,
-      new URLSearchParams({
-        client_id: CONNECTOR_CLIENT_ID,
-        scope: 'connector',
-        public_key: input.publicKeyPem,
-        hostname: input.hostname,
-        area: input.area,
-      }),
-      this.timeoutMs,
-    );
+    const form = new URLSearchParams({
+      client_id: CONNECTOR_CLIENT_ID,
+      scope: 'connector',
+      public_key: input.publicKeyPem,
+      hostname: input.hostname,
+      area: input.area,
+    });
+    if (input.siteHello) form.set('site_hello', input.siteHello);
+    const { status, json } = await post(`${this.brokerUrl}/oauth/device_authorization`, form, this.timeoutMs);
     if (status !== 200) {
       const detail = errorDetail(json, status);
       throw new ActivationError(ActivationErrorCode.REFUSED, `device authorization refused: ${detail}`);
@@ -217,10 +219,16 @@ export class CloudClient {
     code: string;
     publicKeyPem: string;
     hostname: string;
+    siteHello?: string;
   }): Promise<ActivatedConnector> {
     const { status, json } = await post(
       `${this.brokerUrl}/api/v1/connector-activations`,
-      { code: input.code.trim(), publicKey: input.publicKeyPem, hostname: input.hostname },
+      {
+        code: input.code.trim(),
+        publicKey: input.publicKeyPem,
+        hostname: input.hostname,
+        ...(input.siteHello ? { siteHello: input.siteHello } : {}),
+      },
       this.timeoutMs,
     );
     if (status === 201 || status === 200) return activated(json, this.brokerUrl);

@@ -31,6 +31,8 @@ export interface ConnectionView {
   readonly online: boolean;
   /** The broker refused this connector's key: deactivated in the portal (or never registered). */
   readonly revoked: boolean;
+  /** The broker refused the tunnel: the site it reaches belongs to another company. */
+  readonly siteClaimed: boolean;
   readonly lastError: TunnelClientStatus['lastError'];
 }
 
@@ -193,6 +195,7 @@ export class ConnectorRuntime {
       activated: this.activated,
       online: s.state === 'online',
       revoked: s.state !== 'online' && (code === TunnelErrorCode.REVOKED || code === TunnelErrorCode.AUTH_FAILED),
+      siteClaimed: s.state !== 'online' && code === TunnelErrorCode.SITE_CLAIMED,
       lastError: s.lastError,
     };
   }

@@ -34,6 +34,8 @@ export const en = {
   'status.online': 'Online',
   'status.offline': 'Offline',
   'status.revoked': 'This connector was deactivated in the cloud. Activate it again to reconnect.',
+  'status.siteClaimed':
+    'The server this connector reaches is already connected to another company in the cloud. A site belongs to one company: set the server address to your own server, or have the other company deactivate its connector first.',
   'status.organisation': 'Organisation',
   'status.area': 'Area',
   'status.connectorId': 'Connector ID',

@@ -37,6 +37,8 @@ export const es: Messages = {
   'status.online': 'En línea',
   'status.offline': 'Sin conexión',
   'status.revoked': 'Este conector se desactivó en la nube. Actívelo de nuevo para reconectar.',
+  'status.siteClaimed':
+    'El servidor al que llega este conector ya está conectado a otra empresa en la nube. Un sitio pertenece a una sola empresa: indique la dirección de su propio servidor o pida a la otra empresa que desactive antes su conector.',
   'status.organisation': 'Organización',
   'status.area': 'Área',
   'status.connectorId': 'ID del conector',

@@ -33,6 +33,8 @@ export const zh: Messages = {
   'status.online': '在线',
   'status.offline': '离线',
   'status.revoked': '此连接器已在云端停用。请重新激活以重新连接。',
+  'status.siteClaimed':
+    '此连接器连接的服务器已连接到云端的另一家公司。一个站点只属于一家公司：请将服务器地址改为您自己的服务器，或请另一家公司先停用其连接器。',
   'status.organisation': '组织',
   'status.area': '区域',
   'status.connectorId': '连接器 ID',

@@ -100,6 +100,7 @@ const OPERATOR_ERRORS: ReadonlySet<TunnelErrorCode> = new Set([
   TunnelErrorCode.AUTH_FAILED,
   TunnelErrorCode.REVOKED,
   TunnelErrorCode.VERSION,
+  TunnelErrorCode.SITE_CLAIMED,
 ]);
 
 /**

@@ -149,6 +149,7 @@ function activatedStep(m: PageModel): SafeHtml {
             <form method="post" action="/activation/reset"><button>${t('status.reactivate')}</button></form>`
         : ''
     }
+    ${c.siteClaimed ? html`<p class="notice error" id="site-claimed">${t('status.siteClaimed')}</p>` : ''}
     <dl>
       ${
         state
