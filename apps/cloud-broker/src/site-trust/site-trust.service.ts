@@ -159,6 +159,8 @@ export class SiteTrustService implements OnModuleInit, OnApplicationShutdown {
   private readonly liveByOrg = new Map<string, Set<TunnelEntry>>();
   /** Per organisation, when a hint last made the broker ask the site (Date.now()). */
   private readonly suspectedAt = new Map<string, number>();
+  /** Hints that came within the interval, asked once it ends (one timer per organisation). */
+  private readonly deferredSuspects = new Map<string, NodeJS.Timeout>();
   private stopped = false;
 
   constructor(
@@ -179,6 +181,8 @@ export class SiteTrustService implements OnModuleInit, OnApplicationShutdown {
   onApplicationShutdown(): void {
     this.stopped = true;
     for (const wake of [...this.pauses]) wake();
+    for (const timer of this.deferredSuspects.values()) clearTimeout(timer);
+    this.deferredSuspects.clear();
   }
 
   /** Called with the new key whenever an organisation's recorded site key is new or changed. */
@@ -302,8 +306,24 @@ export class SiteTrustService implements OnModuleInit, OnApplicationShutdown {
 
   /** Asks the site of the organisation (through its newest tunnel on this node), at most once per interval. */
   private suspect(orgId: string, reason: string): void {
+    if (this.stopped) return;
     const last = this.suspectedAt.get(orgId);
-    if (last !== undefined && Date.now() - last < this.opts.suspectIntervalMs) return;
+    if (last !== undefined && Date.now() - last < this.opts.suspectIntervalMs) {
+      // The interval bounds how often a site is asked, not which hints count: a hint that comes
+      // within it (the site was replaced seconds after the last ask) is asked once it ends.
+      if (!this.deferredSuspects.has(orgId) && this.deferredSuspects.size < MAX_SITES) {
+        const timer = setTimeout(
+          () => {
+            this.deferredSuspects.delete(orgId);
+            this.suspect(orgId, reason);
+          },
+          last + this.opts.suspectIntervalMs - Date.now(),
+        );
+        timer.unref();
+        this.deferredSuspects.set(orgId, timer);
+      }
+      return;
+    }
     const entries = this.liveByOrg.get(orgId);
     if (!entries || entries.size === 0) return;
     let newest: TunnelEntry | undefined;
