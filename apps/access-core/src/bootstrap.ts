@@ -2,13 +2,12 @@ import 'reflect-metadata';
 import type { AddressInfo } from 'node:net';
 import { HttpAdapterHost, NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { createLogger, type Logger } from '@lanbridge/logging';
+import { createLogger, type Logger, NestPinoLogger } from '@lanbridge/logging';
 import { AppModule } from './app.module';
 import { loadAccessCoreConfig } from './config/access-core.config';
 import { databaseKind } from './database/data-source.factory';
 import { AllExceptionsFilter } from './http/all-exceptions.filter';
 import { JSON_BODY_LIMIT, bodyErrorTranslator } from './http/body-parser-errors';
-import { PinoNestLogger } from './http/pino-nest.logger';
 import { requestIdMiddleware } from './http/request-id.middleware';
 import { createValidationPipe } from './http/validation.pipe';
 import { ACCESS_CORE_VERSION } from './version';
@@ -52,7 +51,7 @@ export async function startAccessCore(
   const app = await NestFactory.create<NestExpressApplication>(
     AppModule.forRoot(config, logger, opts.clock ?? new Clock()),
     {
-      logger: new PinoNestLogger(logger.child({ component: 'nest' })),
+      logger: new NestPinoLogger(logger),
       abortOnError: false,
       forceCloseConnections: true,
       bodyParser: false,

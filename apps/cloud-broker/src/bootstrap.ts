@@ -5,13 +5,12 @@ import { Redis } from 'ioredis';
 import { ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter, type NestExpressApplication } from '@nestjs/platform-express';
-import { createLogger, type Logger } from '@lanbridge/logging';
+import { createLogger, type Logger, NestPinoLogger } from '@lanbridge/logging';
 import { resolveTunnelConfig, type TunnelConfig, TunnelError, TunnelErrorCode } from '@lanbridge/tunnel-protocol';
 import { AccountsErrorFilter } from './accounts/accounts-error';
 import { AppModule, type BrokerLifecycle } from './app.module';
 import { installBodyParsers, installOpenApi } from './accounts/http-setup';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
-import { NestPinoLogger } from './common/nest-logger';
 import { type BrokerConfig, loadBrokerConfig } from './config/broker.config';
 import {
   ConnectorRegistrationService,

@@ -4,12 +4,11 @@ import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import * as path from 'node:path';
 import { NestFactory } from '@nestjs/core';
-import { createLogger, type Logger } from '@lanbridge/logging';
+import { createLogger, type Logger, NestPinoLogger } from '@lanbridge/logging';
 import type { TunnelConfig } from '@lanbridge/tunnel-protocol';
 import { ActivationService } from './activation/activation.service';
 import { ConnectorRuntime } from './activation/connector-runtime';
 import { AppModule } from './app.module';
-import { PinoNestLogger } from './common/pino-nest-logger';
 import { loadLocalConfig } from './config/connector.config';
 import { generateConnectorKey, loadConnectorKey } from './keys/connector-key';
 import type { TunnelClient } from './tunnel/tunnel-client';
@@ -66,7 +65,7 @@ export async function startConnector(
 
   const app = await NestFactory.create(
     AppModule.forRoot({ runtime, activation, defaultLocalAppUrl: config.localAppUrl }),
-    { logger: new PinoNestLogger(logger.child({ component: 'nest' })), abortOnError: false },
+    { logger: new NestPinoLogger(logger), abortOnError: false },
   );
   // Before Nest's body parsers (registered at listen): the relay streams bodies up to 1 MiB as they are.
   app.use('/uplink', uplinkRelay(runtime, config.uplinkTimeoutMs, logger).handle);

@@ -1,2 +1,3 @@
 export * from './logger';
 export * from './error-serializer';
+export * from './nest-logger';

@@ -1,5 +1,6 @@
 import { Writable } from 'node:stream';
 import { createLogger } from './logger';
+import { NestPinoLogger } from './nest-logger';
 
 function capture(): { lines: string[]; stream: Writable } {
   const lines: string[] = [];
@@ -36,5 +37,18 @@ describe('createLogger', () => {
     const out = lines.join('');
     expect(out).toContain('forwarded');
     expect(out).not.toMatch(/peer-secret-1|peer-secret-2/);
+  });
+});
+
+describe('NestPinoLogger', () => {
+  it("logs an Error that Nest reports with its stack and message, and Nest's route chatter below info", () => {
+    const { lines, stream } = capture();
+    const nest = new NestPinoLogger(createLogger('t', { level: 'debug' }, stream));
+    nest.log('Mapped {/healthz, GET} route', 'RouterExplorer');
+    nest.error(new Error('listen EADDRINUSE'), 'NestApplication');
+    const [route, failure] = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(route).toMatchObject({ level: 20, context: 'RouterExplorer', component: 'nest' });
+    expect(failure).toMatchObject({ level: 50, context: 'NestApplication', msg: 'listen EADDRINUSE' });
+    expect((failure.err as { stack: string }).stack).toContain('listen EADDRINUSE');
   });
 });

@@ -3,7 +3,7 @@ import type { Logger } from '@lanbridge/logging';
 import type { AccessCoreConfig } from '../config/access-core.config';
 import { ACCESS_CORE_CONFIG, ROOT_LOGGER } from '../config/config.tokens';
 import { OperatorRepository } from '../domain/operator.repository';
-import { PasswordHasher } from './password-hasher';
+import { PasswordHasher } from '@lanbridge/passwords';
 
 export const SEED_ADMIN_USERNAME = 'admin';
 /** Used only outside production when ACCESS_CORE_ADMIN_PASSWORD is not set. */

@@ -7,7 +7,7 @@ import { AuthSessionStore } from './auth-session.store';
 import { AuthService } from './auth.service';
 import { E2eLoginService } from './e2e-login.service';
 import { LoginRateLimiter } from './login-rate-limiter';
-import { PasswordHasher } from './password-hasher';
+import { PasswordHasher } from '@lanbridge/passwords';
 import { SiteKeyService } from './site-key.service';
 import { TokenService } from './token.service';
 

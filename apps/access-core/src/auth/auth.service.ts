@@ -6,7 +6,7 @@ import { PersonRepository } from '../domain/person.repository';
 import { AccessCoreErrorCode, AccessCoreException } from '../http/access-core.exception';
 import { Clock } from '../system/clock';
 import { LoginRateLimiter } from './login-rate-limiter';
-import { PasswordHasher } from './password-hasher';
+import { PasswordHasher } from '@lanbridge/passwords';
 import type { ClientInfo, Credentials, Principal, Role } from './principal';
 import { TokenService, type TokenPair, type TokenSubject } from './token.service';
 

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { IsNull, Not, type DataSource } from 'typeorm';
 import type { Logger } from '@lanbridge/logging';
-import { MAX_PASSWORD_LENGTH, PasswordHasher } from '../auth/password-hasher';
+import { MAX_PASSWORD_LENGTH, PasswordHasher } from '@lanbridge/passwords';
 import { fieldCipher } from '../crypto/field-cipher';
 import { SiteSettingRepository } from '../database/site-setting.repository';
 import { AccessLevelRepository } from '../domain/access-level.repository';

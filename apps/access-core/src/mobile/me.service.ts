@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { PasswordHasher } from '../auth/password-hasher';
+import { PasswordHasher } from '@lanbridge/passwords';
 import type { ClientInfo, Principal } from '../auth/principal';
 import { SiteKeyService } from '../auth/site-key.service';
 import { TokenService, type TokenPair } from '../auth/token.service';

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { PasswordHasher } from '../auth/password-hasher';
+import { PasswordHasher } from '@lanbridge/passwords';
 import type { ClientInfo, Principal } from '../auth/principal';
 import type { AccessCoreConfig } from '../config/access-core.config';
 import { ACCESS_CORE_CONFIG } from '../config/config.tokens';

@@ -19,7 +19,7 @@ import { AccountsController } from './accounts.controller';
 import { AccountsService } from './accounts.service';
 import { AuthGuard } from './auth.guard';
 import { AuthService } from './auth.service';
-import { PasswordHasher } from './password-hasher';
+import { PasswordHasher } from '@lanbridge/passwords';
 import { SessionRepository } from './session.repository';
 import { UserRepository } from './user.repository';
 import { WebCookies } from './web-session';

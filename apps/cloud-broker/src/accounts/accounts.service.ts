@@ -6,7 +6,7 @@ import { MailService } from '../mail/mail.service';
 import { OAuthTokenService } from '../oauth/oauth-token.service';
 import { type Attempt, type Limit, RateLimitService } from '../rate-limit/rate-limit.service';
 import { AccountsError, AccountsErrorCode } from './accounts-error';
-import { PasswordHasher } from './password-hasher';
+import { PasswordHasher } from '@lanbridge/passwords';
 import { checkPasswordPolicy } from './password-policy';
 import { hashToken, randomToken } from './secrets';
 import { type SessionRecord, SessionRepository } from './session.repository';

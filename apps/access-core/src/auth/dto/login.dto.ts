@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsString, Length, Matches, ValidateIf } from 'class-validator';
-import { MAX_PASSWORD_LENGTH } from '../password-hasher';
+import { MAX_PASSWORD_LENGTH } from '@lanbridge/passwords';
 import { ROLES, type Role } from '../principal';
 
 /** Longer JWEs are refused before any decryption. */

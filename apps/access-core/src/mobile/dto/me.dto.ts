@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsBoolean, IsString, Length } from 'class-validator';
-import { MAX_PASSWORD_LENGTH } from '../../auth/password-hasher';
+import { MAX_PASSWORD_LENGTH } from '@lanbridge/passwords';
 
 export class NotificationSwitchDto {
   @ApiProperty({ description: 'background notifications (cloud push) on or off for this user' })

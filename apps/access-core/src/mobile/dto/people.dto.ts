@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsBase64, IsBoolean, IsEmail, IsOptional, IsString, Length, Matches, ValidateIf } from 'class-validator';
-import { MAX_PASSWORD_LENGTH } from '../../auth/password-hasher';
+import { MAX_PASSWORD_LENGTH } from '@lanbridge/passwords';
 import { PageQueryDto } from '../pagination';
 
 const trim = ({ value }: { value: unknown }): unknown => (typeof value === 'string' ? value.trim() : value);
