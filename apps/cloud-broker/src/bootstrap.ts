@@ -7,7 +7,6 @@ import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter, type NestExpressApplication } from '@nestjs/platform-express';
 import { createLogger, type Logger, NestPinoLogger } from '@lanbridge/logging';
 import { resolveTunnelConfig, type TunnelConfig, TunnelError, TunnelErrorCode } from '@lanbridge/tunnel-protocol';
-import { AccountsErrorFilter } from './accounts/accounts-error';
 import { AppModule, type BrokerLifecycle } from './app.module';
 import { installBodyParsers, installOpenApi } from './accounts/http-setup';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
@@ -230,7 +229,7 @@ export async function startBroker(
     installBodyParsers(app, logger);
     installOpenApi(app);
     // Nest tries global filters last-registered first: AccountsError before the catch-all.
-    app.useGlobalFilters(new AllExceptionsFilter(logger), new AccountsErrorFilter(logger));
+    app.useGlobalFilters(new AllExceptionsFilter(logger));
     app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
     if (opts.shutdownHooks) app.enableShutdownHooks(['SIGINT', 'SIGTERM'], { useProcessExit: true });
     await app.init();

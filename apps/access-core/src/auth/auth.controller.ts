@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Post, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiOkResponse,
@@ -6,10 +6,9 @@ import {
   ApiTags,
   ApiTooManyRequestsResponse,
 } from '@nestjs/swagger';
-import type { ServerResponse } from 'node:http';
 import type { PublicJwk } from './access-token';
 import type { EncryptionJwk } from './site-hello';
-import { AuthService, LoginThrottledException } from './auth.service';
+import { AuthService } from './auth.service';
 import { Client, CurrentUser } from './current-user.decorator';
 import { HelloDto, HelloResponseDto, LoginDto, RefreshDto, TokenPairDto } from './dto/login.dto';
 import { E2eLoginService } from './e2e-login.service';
@@ -32,17 +31,8 @@ export class AuthController {
   @ApiOperation({ summary: "The site's signed answer to a nonce, and its key for the encrypted login" })
   @ApiOkResponse({ type: HelloResponseDto })
   @ApiTooManyRequestsResponse({ description: 'RATE_LIMITED, with Retry-After' })
-  hello(
-    @Body() body: HelloDto,
-    @Client() client: ClientInfo,
-    @Res({ passthrough: true }) res: ServerResponse,
-  ): { hello: string } {
-    try {
-      return this.e2e.hello(body.nonce, client);
-    } catch (err) {
-      if (err instanceof LoginThrottledException) res.setHeader('Retry-After', String(err.retryAfterSeconds));
-      throw err;
-    }
+  hello(@Body() body: HelloDto, @Client() client: ClientInfo): { hello: string } {
+    return this.e2e.hello(body.nonce, client);
   }
 
   @Post('api/v1/auth/login')
@@ -53,17 +43,8 @@ export class AuthController {
   @ApiOkResponse({ type: TokenPairDto })
   @ApiBadRequestResponse({ description: 'VALIDATION_FAILED, E2E_HELLO_INVALID, E2E_DECRYPT_FAILED' })
   @ApiTooManyRequestsResponse({ description: 'RATE_LIMITED, with Retry-After' })
-  async login(
-    @Body() body: LoginDto,
-    @Client() client: ClientInfo,
-    @Res({ passthrough: true }) res: ServerResponse,
-  ): Promise<TokenPair> {
-    try {
-      return await this.auth.login(await this.e2e.credentials(body, client), client);
-    } catch (err) {
-      if (err instanceof LoginThrottledException) res.setHeader('Retry-After', String(err.retryAfterSeconds));
-      throw err;
-    }
+  async login(@Body() body: LoginDto, @Client() client: ClientInfo): Promise<TokenPair> {
+    return this.auth.login(await this.e2e.credentials(body, client), client);
   }
 
   @Post('api/v1/auth/refresh')

@@ -10,10 +10,12 @@ import { PasswordHasher } from '@lanbridge/passwords';
 import type { ClientInfo, Credentials, Principal, Role } from './principal';
 import { TokenService, type TokenPair, type TokenSubject } from './token.service';
 
-/** Thrown when a login is throttled; the controller turns `retryAfterSeconds` into Retry-After. */
+/** Thrown when a login is throttled; the answer carries Retry-After. */
 export class LoginThrottledException extends AccessCoreException {
-  constructor(readonly retryAfterSeconds: number) {
-    super(AccessCoreErrorCode.RATE_LIMITED, `too many sign-in attempts; retry in ${retryAfterSeconds} s`);
+  constructor(retryAfterS: number) {
+    super(AccessCoreErrorCode.RATE_LIMITED, `too many sign-in attempts; retry in ${retryAfterS} s`, undefined, {
+      retryAfterS,
+    });
   }
 }
 

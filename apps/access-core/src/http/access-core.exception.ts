@@ -1,3 +1,5 @@
+import { CodedError, type CodedErrorOptions } from '@lanbridge/errors';
+
 /**
  * Error codes access-core returns in `{ code, message, requestId }`. Clients branch on `code`,
  * never on `message`. Each code maps to exactly one HTTP status.
@@ -84,15 +86,14 @@ export interface ErrorDetail {
   readonly problems: readonly string[];
 }
 
-export class AccessCoreException extends Error {
+export class AccessCoreException extends CodedError<AccessCoreErrorCode> {
   constructor(
-    readonly code: AccessCoreErrorCode,
+    code: AccessCoreErrorCode,
     message: string,
     readonly details?: readonly ErrorDetail[],
-    options?: { cause?: unknown },
+    options?: CodedErrorOptions,
   ) {
-    super(message, options);
-    this.name = 'AccessCoreException';
+    super(code, message, options);
   }
 
   get status(): number {

@@ -1,6 +1,7 @@
 import { Catch, HttpException, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { HttpAdapterHost } from '@nestjs/core';
 import type { ServerResponse } from 'node:http';
+import { isCodedError, type ErrorBody as WireErrorBody, pathOf } from '@lanbridge/errors';
 import type { Logger } from '@lanbridge/logging';
 import {
   ACCESS_CORE_ERROR_STATUS,
@@ -11,7 +12,7 @@ import {
 import { REQUEST_ID_HEADER, pickRequestId } from './request-id.middleware';
 import type { AccessCoreRequest } from './request-context';
 
-export interface ErrorBody {
+export interface ErrorBody extends WireErrorBody {
   readonly code: AccessCoreErrorCode;
   readonly message: string;
   readonly requestId: string;
@@ -76,7 +77,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const res = http.getResponse<ServerResponse>();
     const requestId = req.requestId ?? pickRequestId(req.headers[REQUEST_ID_HEADER]);
     const c = classify(exception);
-    const context = { requestId, method: req.method, path: (req.originalUrl ?? req.url ?? '').split('?')[0] };
+    const context = { requestId, method: req.method, path: pathOf(req.originalUrl ?? req.url) };
     if (c.status >= 500) {
       this.logger.error({ ...context, code: c.code, status: c.status, err: exception }, 'request failed');
     } else {
@@ -90,6 +91,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
       ? { code: c.code, message: c.message, requestId, details: c.details }
       : { code: c.code, message: c.message, requestId };
     res.setHeader('X-Request-Id', requestId);
+    if (isCodedError(exception)) for (const [k, v] of Object.entries(exception.responseHeaders())) res.setHeader(k, v);
     this.adapterHost.httpAdapter.reply(res, body, c.status);
   }
 }

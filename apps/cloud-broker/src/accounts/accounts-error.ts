@@ -1,7 +1,4 @@
-import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type ArgumentsHost, Catch, type ExceptionFilter } from '@nestjs/common';
-import type { Logger } from '@lanbridge/logging';
+import { CodedError } from '@lanbridge/errors';
 
 /** Error codes of accounts, companies and the portal API; each maps to one HTTP status. */
 export const AccountsErrorCode = {
@@ -51,52 +48,8 @@ export const ACCOUNTS_ERROR_STATUS: { readonly [K in AccountsErrorCode]: number 
   SITE_ALREADY_CONNECTED: 409,
 };
 
-export class AccountsError extends Error {
-  constructor(
-    readonly code: AccountsErrorCode,
-    message: string,
-    readonly options: { cause?: unknown; retryAfterS?: number } = {},
-  ) {
-    super(message, { cause: options.cause });
-    this.name = 'AccountsError';
-  }
+export class AccountsError extends CodedError<AccountsErrorCode> {
   get status(): number {
     return ACCOUNTS_ERROR_STATUS[this.code];
-  }
-}
-
-const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
-
-/** JSON `{ code, message, requestId }` for AccountsError (registered next to AllExceptionsFilter). */
-@Catch(AccountsError)
-export class AccountsErrorFilter implements ExceptionFilter {
-  private readonly log: Logger;
-
-  constructor(logger: Logger) {
-    this.log = logger.child({ component: 'accounts-http' });
-  }
-
-  catch(err: AccountsError, host: ArgumentsHost): void {
-    const req = host.switchToHttp().getRequest<IncomingMessage>();
-    const res = host.switchToHttp().getResponse<ServerResponse>();
-    const given = req.headers['x-request-id'];
-    const requestId = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
-    this.log.info(
-      { requestId, code: err.code, status: err.status, method: req.method, url: req.url },
-      'request rejected',
-    );
-    if (res.headersSent) {
-      res.destroy();
-      return;
-    }
-    const json = JSON.stringify({ code: err.code, message: err.message, requestId });
-    const headers: Record<string, string | number> = {
-      'Content-Type': 'application/json; charset=utf-8',
-      'Content-Length': Buffer.byteLength(json),
-      'Cache-Control': 'no-store',
-    };
-    if (err.options.retryAfterS !== undefined) headers['Retry-After'] = err.options.retryAfterS;
-    res.writeHead(err.status, headers);
-    res.end(json);
   }
 }

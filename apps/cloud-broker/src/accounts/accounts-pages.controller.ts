@@ -99,8 +99,8 @@ export class AccountsPagesController {
       this.cookies.setSession(res, s.token);
       this.cookies.rotateCsrf(res);
     } catch (err) {
-      if (err instanceof AccountsError && err.options.retryAfterS !== undefined)
-        res.set('Retry-After', String(err.options.retryAfterS));
+      if (err instanceof AccountsError && err.retryAfterS !== undefined)
+        res.set('Retry-After', String(err.retryAfterS));
       this.renderSignIn(req, res, err instanceof AccountsError ? err.status : 500, email, errorText(err));
       return;
     }

@@ -1,3 +1,5 @@
+import { CodedError } from '@lanbridge/errors';
+
 /** Error codes of the broker's HTTP surface; each maps to exactly one HTTP status below. */
 export const BrokerErrorCode = {
   ORG_NOT_FOUND: 'ORG_NOT_FOUND',
@@ -48,15 +50,7 @@ export const BROKER_ERROR_STATUS: { readonly [K in BrokerErrorCode]: number } = 
   INTERNAL: 500,
 };
 
-export class BrokerError extends Error {
-  constructor(
-    readonly code: BrokerErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = 'BrokerError';
-  }
+export class BrokerError extends CodedError<BrokerErrorCode> {
   get status(): number {
     return BROKER_ERROR_STATUS[this.code];
   }

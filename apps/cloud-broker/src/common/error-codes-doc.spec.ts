@@ -3,10 +3,11 @@ import { createLogger } from '@lanbridge/logging';
 import { TUNNEL_ERROR_TABLE, type TunnelErrorCode } from '@lanbridge/tunnel-protocol';
 import { ACCOUNTS_ERROR_STATUS } from '../accounts/accounts-error';
 import { BODY_ERROR_STATUS } from '../accounts/http-setup';
-import { PortalError, PortalErrorCode, PortalErrorFilter } from '../connector-admin/portal-error';
+import { PortalError, PortalErrorCode } from '../connector-admin/portal-error';
 import { tunnelFailure } from '../ingress/tunnel-error-response';
 import { tokenError, type TokenErrorCode } from '../oauth/oauth-error';
 import { OrgQrError, OrgQrErrorCode } from '../org-qr/org-qr-jws';
+import { AllExceptionsFilter } from './all-exceptions.filter';
 import { BROKER_ERROR_STATUS } from './broker-error';
 import { ErrorDoc } from '@lanbridge/testing';
 
@@ -18,13 +19,13 @@ const undocumented = (statusOf: Readonly<Record<string, number>>, heading: RegEx
   doc.undocumented(statusOf, heading, 'HTTP');
 const invented = (known: readonly string[], heading: RegExp): string[] => doc.invented(known, heading);
 
-/** The status PortalErrorFilter sends for `err` (the filter holds the only OrgQrError → status map). */
-function filterStatus(err: PortalError | OrgQrError): number {
+/** The status the broker's one exception filter sends for `err`. */
+function filterStatus(err: unknown): number {
   let status = 0;
   const res = { headersSent: false, writeHead: (s: number) => (status = s), end: () => undefined };
   const req = { headers: {}, method: 'GET', url: '/api/v1/org-qr/resolve' };
   const host = { switchToHttp: () => ({ getRequest: () => req, getResponse: () => res }) };
-  new PortalErrorFilter(createLogger('error-codes-doc', { level: 'silent' })).catch(
+  new AllExceptionsFilter(createLogger('error-codes-doc', { level: 'silent' })).catch(
     err,
     host as unknown as ArgumentsHost,
   );

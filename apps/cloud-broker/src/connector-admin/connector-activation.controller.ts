@@ -1,9 +1,9 @@
 import type { Request } from 'express';
-import { Body, Controller, HttpCode, Post, Req, UseFilters } from '@nestjs/common';
+import { Body, Controller, HttpCode, Post, Req } from '@nestjs/common';
 import { requestMeta } from '../audit/audit.service';
 import { type Limit, RateLimitService } from '../rate-limit/rate-limit.service';
 import { ActivationCodeService } from './activation-code.service';
-import { PortalError, PortalErrorCode, PortalErrorFilter } from './portal-error';
+import { PortalError, PortalErrorCode } from './portal-error';
 
 const FIELDS = new Set(['code', 'publicKey', 'hostname', 'siteHello']);
 
@@ -13,7 +13,6 @@ const FIELDS = new Set(['code', 'publicKey', 'hostname', 'siteHello']);
  * flow's token response so the connector handles both alike.
  */
 @Controller('api/v1/connector-activations')
-@UseFilters(PortalErrorFilter)
 export class ConnectorActivationController {
   /** Wrong codes per client address: guessing codes must cost more than it can gain. */
   private readonly failures: Limit;

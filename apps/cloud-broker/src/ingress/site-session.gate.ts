@@ -179,7 +179,7 @@ export function signInLimiter(
       return undefined;
     } catch (err) {
       if (err instanceof AccountsError && err.code === AccountsErrorCode.TOO_MANY_ATTEMPTS) {
-        return err.options.retryAfterS ?? spec.windowS;
+        return err.retryAfterS ?? spec.windowS;
       }
       throw err;
     }

@@ -1,4 +1,5 @@
 import { type KeyObject, sign, verify } from 'node:crypto';
+import { CodedError } from '@lanbridge/errors';
 
 /**
  * The organisation QR token: a compact JWS (RFC 7515) signed with EdDSA (Ed25519).
@@ -69,14 +70,23 @@ export const OrgQrErrorCode = {
 } as const;
 export type OrgQrErrorCode = (typeof OrgQrErrorCode)[keyof typeof OrgQrErrorCode];
 
-export class OrgQrError extends Error {
-  constructor(
-    readonly code: OrgQrErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = 'OrgQrError';
+/** A refused QR: malformed → 400, not genuine → 401, no longer valid → 410, org/connector gone → 409. */
+const ORG_QR_STATUS: { readonly [K in OrgQrErrorCode]: number } = {
+  ORG_QR_MALFORMED: 400,
+  ORG_QR_UNSUPPORTED: 400,
+  ORG_QR_UNSUPPORTED_VERSION: 400,
+  ORG_QR_UNKNOWN_KEY: 401,
+  ORG_QR_BAD_SIGNATURE: 401,
+  ORG_QR_WRONG_ISSUER: 401,
+  ORG_QR_EXPIRED: 410,
+  ORG_QR_NOT_YET_VALID: 400,
+  ORG_QR_REVOKED: 410,
+  ORG_QR_INACTIVE: 409,
+};
+
+export class OrgQrError extends CodedError<OrgQrErrorCode> {
+  get status(): number {
+    return ORG_QR_STATUS[this.code];
   }
 }
 

@@ -1,5 +1,4 @@
-import { Body, Controller, Get, HttpCode, Post, Query, UseFilters } from '@nestjs/common';
-import { PortalErrorFilter } from '../connector-admin/portal-error';
+import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
 import { OrgQrError, OrgQrErrorCode } from './org-qr-jws';
 import { OrgQrService, type ResolvedOrg } from './org-qr.service';
 
@@ -14,7 +13,6 @@ function tokenOf(v: unknown): string {
  * POST so the token stays out of access logs.
  */
 @Controller('api/v1/org-qr')
-@UseFilters(PortalErrorFilter)
 export class OrgQrController {
   constructor(private readonly orgQr: OrgQrService) {}
 

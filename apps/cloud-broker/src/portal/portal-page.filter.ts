@@ -1,15 +1,13 @@
 import type { Request, Response } from 'express';
 import { type ArgumentsHost, Catch, type ExceptionFilter, Inject } from '@nestjs/common';
+import { CodedError } from '@lanbridge/errors';
 import type { Logger } from '@lanbridge/logging';
-import { AccountsError } from '../accounts/accounts-error';
 import { PORTAL_LOGGER } from '../connector-admin/connector-admin.service';
-import { PortalError } from '../connector-admin/portal-error';
-import { OrgQrError } from '../org-qr/org-qr-jws';
 import { html, page, sendPage } from '../web/layout';
 import { SignInRequired } from './portal-page.guard';
 
 /** Portal pages answer errors as pages: sign-in redirect, 404 for foreign or unknown objects. */
-@Catch(SignInRequired, AccountsError, PortalError, OrgQrError)
+@Catch(SignInRequired, CodedError)
 export class PortalPageFilter implements ExceptionFilter {
   private readonly log: Logger;
 
@@ -17,14 +15,14 @@ export class PortalPageFilter implements ExceptionFilter {
     this.log = logger.child({ component: 'portal-pages' });
   }
 
-  catch(err: SignInRequired | AccountsError | PortalError | OrgQrError, host: ArgumentsHost): void {
+  catch(err: SignInRequired | CodedError, host: ArgumentsHost): void {
     const req = host.switchToHttp().getRequest<Request>();
     const res = host.switchToHttp().getResponse<Response>();
     if (err instanceof SignInRequired) {
       res.redirect(303, `/sign-in?return_to=${encodeURIComponent(err.returnTo)}`);
       return;
     }
-    const status = err instanceof OrgQrError ? 400 : err.status;
+    const status = err.status;
     this.log.info({ code: err.code, status, method: req.method, path: req.path }, 'portal request rejected');
     const body = html`<div class="card">
       <h1>${status === 404 ? 'Not found' : 'Request refused'}</h1>

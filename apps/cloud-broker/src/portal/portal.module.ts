@@ -10,7 +10,6 @@ import {
 } from '../connector-admin/connector-admin.service';
 import { ConnectorEnrollmentService } from '../connector-admin/connector-enrollment.service';
 import { PortalDirectory, TUNNEL_DIRECTORY } from '../connector-admin/portal-directory';
-import { PortalErrorFilter } from '../connector-admin/portal-error';
 import { OrgQrController } from '../org-qr/org-qr.controller';
 import { OrgQrRepository } from '../org-qr/org-qr.repository';
 import { OrgQrService } from '../org-qr/org-qr.service';
@@ -40,7 +39,6 @@ export class PortalModule {
         { provide: TUNNEL_DIRECTORY, useValue: deps.registry },
         { provide: TUNNEL_ADDED, useValue: deps.onTunnelAdded },
         { provide: PORTAL_LOGGER, useValue: deps.logger },
-        PortalErrorFilter,
         PortalPageFilter,
         PortalPageGuard,
         PortalDirectory,

@@ -1,8 +1,4 @@
-import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type ArgumentsHost, Catch, type ExceptionFilter, Inject } from '@nestjs/common';
-import type { Logger } from '@lanbridge/logging';
-import { BROKER_LOGGER } from '../config/broker.config';
+import { CodedError } from '@lanbridge/errors';
 
 /** Error codes of `/api/v1/push/…` (docs/errors.md §4.8). */
 export const PushErrorCode = {
@@ -24,52 +20,13 @@ export const PUSH_ERROR_STATUS: { readonly [K in PushErrorCode]: number } = {
   PUSH_SUBSCRIPTION_NOT_FOUND: 404,
 };
 
-export class PushError extends Error {
-  constructor(
-    readonly code: PushErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = 'PushError';
-  }
+export class PushError extends CodedError<PushErrorCode> {
   get status(): number {
     return PUSH_ERROR_STATUS[this.code];
   }
-}
 
-const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
-
-/** JSON `{ code, message, requestId }` for PushError, one log line each; 401s name the Bearer scheme. */
-@Catch(PushError)
-export class PushErrorFilter implements ExceptionFilter {
-  private readonly log: Logger;
-
-  constructor(@Inject(BROKER_LOGGER) logger: Logger) {
-    this.log = logger.child({ component: 'push-http' });
-  }
-
-  catch(err: PushError, host: ArgumentsHost): void {
-    const req = host.switchToHttp().getRequest<IncomingMessage>();
-    const res = host.switchToHttp().getResponse<ServerResponse>();
-    const given = req.headers['x-request-id'];
-    const requestId = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
-    const status = err.status;
-    this.log.info(
-      { requestId, code: err.code, status, method: req.method, url: req.url?.split('?')[0] },
-      'push request rejected',
-    );
-    if (res.headersSent) {
-      res.destroy();
-      return;
-    }
-    const json = JSON.stringify({ code: err.code, message: err.message, requestId });
-    res.writeHead(status, {
-      'Content-Type': 'application/json; charset=utf-8',
-      'Content-Length': Buffer.byteLength(json),
-      'Cache-Control': 'no-store',
-      ...(status === 401 ? { 'WWW-Authenticate': 'Bearer' } : {}),
-    });
-    res.end(json);
+  /** A refused session names the scheme the client must use (RFC 6750). */
+  override responseHeaders(): Record<string, string> {
+    return this.status === 401 ? { ...super.responseHeaders(), 'WWW-Authenticate': 'Bearer' } : super.responseHeaders();
   }
 }

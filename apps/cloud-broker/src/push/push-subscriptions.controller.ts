@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Req, UseFilters } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Req } from '@nestjs/common';
 import { SiteTrustService } from '../site-trust/site-trust.service';
-import { PushError, PushErrorCode, PushErrorFilter } from './push-error';
+import { PushError, PushErrorCode } from './push-error';
 import { type PushCaller, PushService, type PushSubscriptionView } from './push.service';
 
 const BEARER = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/;
@@ -12,7 +12,6 @@ const BEARER = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/;
  * organisation and the user (`role:sub`) come from the token, never from the request.
  */
 @Controller('api/v1/push')
-@UseFilters(PushErrorFilter)
 export class PushSubscriptionsController {
   constructor(
     private readonly push: PushService,

@@ -3,7 +3,6 @@ import type { Logger } from '@lanbridge/logging';
 import { BROKER_CONFIG, BROKER_LOGGER, type BrokerConfig } from '../config/broker.config';
 import { BullmqPushQueue } from './bullmq-push-queue';
 import { InProcessPushQueue } from './in-process-push-queue';
-import { PushErrorFilter } from './push-error';
 import { PUSH_PROVIDER } from './push-provider';
 import { PUSH_ATTEMPTS, PUSH_QUEUE, type PushQueue } from './push-queue';
 import { PushSubscriptionRepository } from './push-subscription.repository';
@@ -26,7 +25,6 @@ const PUSH_CONCURRENCY = 16;
     PushSubscriptionRepository,
     VapidKeyService,
     PushService,
-    PushErrorFilter,
     {
       provide: PUSH_QUEUE,
       inject: [BROKER_CONFIG, BROKER_LOGGER],

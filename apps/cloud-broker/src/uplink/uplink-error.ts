@@ -1,3 +1,5 @@
+import { CodedError } from '@lanbridge/errors';
+
 /**
  * Answers of the uplink (connector-opened streams, docs/mobile-path.md §6), sent on that stream
  * as an HTTP-like status with JSON `{ code, message }`; the tunnel session is never affected.
@@ -26,15 +28,7 @@ export const UPLINK_ERROR_STATUS: { readonly [K in UplinkErrorCode]: number } = 
   UPLINK_UNAVAILABLE: 503,
 };
 
-export class UplinkError extends Error {
-  constructor(
-    readonly code: UplinkErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = 'UplinkError';
-  }
+export class UplinkError extends CodedError<UplinkErrorCode> {
   get status(): number {
     return UPLINK_ERROR_STATUS[this.code];
   }
