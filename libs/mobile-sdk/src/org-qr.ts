@@ -1,5 +1,5 @@
 /**
- * Scanning an organisation QR (security-design §4, mobile-path §1).
+ * Scanning an organisation QR (docs/architecture.md, "The organisation QR"; docs/mobile-path.md §1).
  *
  * The QR text is `<issuer>/o#<JWS>`. Before any credential is sent the app checks, in order:
  *  1. the issuer is on the caller's pinned list (`trustedIssuers`), never a host taken from the QR;
