@@ -6,7 +6,6 @@
 import type { EventLevel } from '../domain/access-event.entity';
 
 export const LOST_CONNECT_EVENT = 700;
-export const CONNECTED_EVENT = 214;
 
 const NAMES: Readonly<Record<number, string>> = {
   0: 'Normal Verify Open',

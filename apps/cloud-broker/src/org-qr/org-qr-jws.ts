@@ -1,4 +1,4 @@
-import { type KeyObject, sign, verify } from 'node:crypto';
+import { type KeyObject, verify } from 'node:crypto';
 
 /**
  * The organisation QR token: a compact JWS (RFC 7515) signed with EdDSA (Ed25519).
@@ -40,12 +40,6 @@ export interface OrgQrClaims {
   readonly skt?: string;
 }
 
-export interface OrgQrSigningKey {
-  readonly kid: string;
-  /** Ed25519 private key. */
-  readonly privateKey: KeyObject;
-}
-
 /** Why a token was refused. Stable strings; the resolve endpoint returns them as `code`. */
 export const OrgQrErrorCode = {
   /** Not three base64url parts, or header/claims not JSON objects of the right shape. */
@@ -85,18 +79,6 @@ const B64URL = /^[A-Za-z0-9_-]+$/;
 const THUMBPRINT = /^[A-Za-z0-9_-]{43}$/;
 /** Far above a real token (~600 chars); refuses garbage before any parsing. */
 export const ORG_QR_MAX_LENGTH = 4096;
-
-function b64json(value: object): string {
-  return Buffer.from(JSON.stringify(value), 'utf8').toString('base64url');
-}
-
-/** Signs `claims` into a compact JWS. */
-export function signOrgQr(claims: OrgQrClaims, key: OrgQrSigningKey): string {
-  if (key.privateKey.asymmetricKeyType !== 'ed25519') throw new Error('org QR signing key must be Ed25519');
-  const signingInput = `${b64json({ alg: ORG_QR_ALG, kid: key.kid, typ: ORG_QR_TYP })}.${b64json(claims)}`;
-  const signature = sign(null, Buffer.from(signingInput, 'ascii'), key.privateKey);
-  return `${signingInput}.${signature.toString('base64url')}`;
-}
 
 export interface VerifyOrgQrOptions {
   /** Public key for a `kid`, or undefined when unknown. */
