@@ -1,4 +1,5 @@
 import { type KeyObject, verify } from 'node:crypto';
+import { ORG_QR_AUDIENCE, ORG_QR_TYP, ORG_QR_VERSION, type OrgQrClaims } from '@lanbridge/security-contract/node';
 
 /**
  * The organisation QR token: a compact JWS (RFC 7515) signed with EdDSA (Ed25519).
@@ -8,37 +9,8 @@ import { type KeyObject, verify } from 'node:crypto';
  * locates an organisation and grants nothing; it holds no secret. A QR code carries it as
  * `<issuer>/o#<JWS>` (the fragment never reaches a web server if someone opens the link).
  */
-export const ORG_QR_TYP = 'org-qr+jwt';
+export { ORG_QR_AUDIENCE, ORG_QR_TYP, ORG_QR_VERSION, type OrgQrClaims };
 export const ORG_QR_ALG = 'EdDSA';
-/** Audience: the Lanbridge mobile app. */
-export const ORG_QR_AUDIENCE = 'lanbridge-app';
-/** Format version of the claims; the app refuses versions it does not know. */
-export const ORG_QR_VERSION = 1;
-
-export interface OrgQrClaims {
-  /** Broker origin, e.g. https://sg.lanbridge.example. The app only trusts issuers it has built in. */
-  readonly iss: string;
-  /** Organisation id (UUID). */
-  readonly sub: string;
-  readonly aud: string;
-  /** Organisation display name, shown to the user for confirmation. */
-  readonly name: string;
-  /** API base URL the app talks to: `<issuer>/t/<orgSlug>`. */
-  readonly api: string;
-  readonly v: number;
-  /** Seconds since the epoch. */
-  readonly iat: number;
-  readonly exp: number;
-  /** Token id; rotation revokes by jti. */
-  readonly jti: string;
-  /**
-   * Site key thumbprint: RFC 7638 thumbprint (base64url SHA-256 of `{"crv","kty","x"}`) of the
-   * on-prem site's Ed25519 signing key, which the app pins for the end-to-end checks of the
-   * site's hello and tokens (docs/mobile-path.md §1–2). Absent while the broker has not yet
-   * learnt the key; the next QR issued after that carries it.
-   */
-  readonly skt?: string;
-}
 
 /** Why a token was refused. Stable strings; the resolve endpoint returns them as `code`. */
 export const OrgQrErrorCode = {
