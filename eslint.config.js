@@ -4,8 +4,31 @@ const js = require('@eslint/js');
 const tseslint = require('typescript-eslint');
 const nx = require('@nx/eslint-plugin');
 
+/**
+ * Packages only tests use. App code that imports one (or a `type:testing` library) would ship
+ * test machinery, or fail where dev dependencies are not installed.
+ */
+const TEST_PACKAGES = [
+  'jest',
+  '@jest/*',
+  'playwright',
+  'playwright-core',
+  '@playwright/*',
+  '@axe-core/playwright',
+  'axe-core',
+  'lighthouse',
+  'fast-check',
+  'smtp-server',
+  'mailparser',
+  'openid-client',
+];
+
 /** Nx tag rules; `testing` is the tag the shared test helpers (libs/testing) may be imported under. */
 const depConstraints = (testing = []) => [
+  // App code may not import test libraries; its specs and test helpers may (see the override
+  // below). A direct-import rule: libraries the apps use have specs that import libs/testing.
+  { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:util', 'type:protocol', 'type:sdk', ...testing] },
+  ...(testing.length === 0 ? [{ sourceTag: 'type:app', bannedExternalImports: TEST_PACKAGES }] : []),
   { sourceTag: 'type:protocol', onlyDependOnLibsWithTags: ['type:util', ...testing] },
   { sourceTag: 'type:util', onlyDependOnLibsWithTags: ['type:util', ...testing] },
   { sourceTag: 'type:sdk', onlyDependOnLibsWithTags: ['type:util', 'type:protocol', 'type:sdk', ...testing] },
@@ -44,7 +67,8 @@ module.exports = tseslint.config(
   },
   {
     // Tests may poke at internals and use loose fixtures; they still must await promises.
-    files: ['**/*.spec.ts', '**/*.e2e-spec.ts', 'tests/**/*.ts'],
+    // `apps/*/test/` holds the apps' suites and their helpers (harnesses, fake sites).
+    files: ['**/*.spec.ts', '**/*.e2e-spec.ts', 'tests/**/*.ts', 'apps/*/test/**/*.ts'],
     rules: {
       // Specs of every library may use the shared test helpers.
       '@nx/enforce-module-boundaries': boundaries(['type:testing']),

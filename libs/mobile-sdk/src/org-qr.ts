@@ -1,5 +1,5 @@
 /**
- * Scanning an organisation QR (security-design §4, mobile-path §1).
+ * Scanning an organisation QR (docs/architecture.md, "The organisation QR"; docs/mobile-path.md §1).
  *
  * The QR text is `<issuer>/o#<JWS>`. Before any credential is sent the app checks, in order:
  *  1. the issuer is on the caller's pinned list (`trustedIssuers`), never a host taken from the QR;
@@ -13,13 +13,13 @@
  * The app then shows the organisation name for the user to confirm.
  */
 import { decodeJwt, decodeProtectedHeader, errors as joseErrors, importJWK, type JWK, jwtVerify } from 'jose';
+import { ORG_QR_AUDIENCE, ORG_QR_TYP, ORG_QR_VERSION, type OrgQrClaims } from '@lanbridge/security-contract';
 import { LanbridgeError, SdkErrorCode } from './errors';
 import { requestJson } from './http';
 import { createRuntime, isSecureOrigin, originOf, type Runtime, type RuntimeOptions } from './runtime';
 
-export const ORG_QR_TYP = 'org-qr+jwt';
-export const ORG_QR_AUDIENCE = 'lanbridge-app';
-export const ORG_QR_SUPPORTED_VERSIONS: readonly number[] = [1];
+export { ORG_QR_AUDIENCE, ORG_QR_TYP, type OrgQrClaims };
+export const ORG_QR_SUPPORTED_VERSIONS: readonly number[] = [ORG_QR_VERSION];
 /** Refuses garbage before any parsing (a real token is about 600 characters). */
 export const ORG_QR_MAX_LENGTH = 4096;
 export const JWKS_PATH = '/.well-known/jwks.json';
@@ -37,19 +37,6 @@ export interface ParsedOrgQr {
   /** The origin in front of `/o#` (untrusted until checked); undefined for a bare JWS. */
   readonly issuer: string | undefined;
   readonly token: string;
-}
-
-export interface OrgQrClaims {
-  readonly iss: string;
-  readonly sub: string;
-  readonly aud: string;
-  readonly name: string;
-  readonly api: string;
-  readonly v: number;
-  readonly iat: number;
-  readonly exp: number;
-  readonly jti: string;
-  readonly skt?: string;
 }
 
 /** An organisation the app may sign in to, verified end to end. */

@@ -9,7 +9,6 @@
  */
 import {
   base64url,
-  calculateJwkThumbprint,
   CompactEncrypt,
   compactVerify,
   decodeProtectedHeader,
@@ -17,13 +16,17 @@ import {
   importJWK,
   jwtVerify,
 } from 'jose';
+import {
+  ACCESS_TOKEN_AUDIENCE,
+  ACCESS_TOKEN_TYP,
+  okpThumbprintAsync,
+  SITE_HELLO_TYP,
+  SITE_HELLO_VERSION,
+} from '@lanbridge/security-contract';
 import { LanbridgeError, SdkErrorCode } from './errors';
 import type { Runtime } from './runtime';
 
-export const SITE_HELLO_TYP = 'site-hello+jwt';
-export const SITE_HELLO_VERSION = 1;
-export const ACCESS_TOKEN_TYP = 'at+jwt';
-export const ACCESS_TOKEN_AUDIENCE = 'lanbridge-mobile';
+export { ACCESS_TOKEN_AUDIENCE, ACCESS_TOKEN_TYP, SITE_HELLO_TYP, SITE_HELLO_VERSION };
 /** Random bytes in a hello nonce (the server accepts 16–64). */
 export const NONCE_BYTES = 32;
 
@@ -87,9 +90,9 @@ export function newNonce(rt: Runtime): string {
   return base64url.encode(rt.randomBytes(NONCE_BYTES));
 }
 
-/** RFC 7638 thumbprint (base64url SHA-256 of `{"crv","kty","x"}`). */
+/** RFC 7638 thumbprint of the site's signing key (`@lanbridge/security-contract`). */
 export function siteKeyThumbprint(jwk: SiteSigningJwk): Promise<string> {
-  return calculateJwkThumbprint({ kty: jwk.kty, crv: jwk.crv, x: jwk.x }, 'sha256');
+  return okpThumbprintAsync(jwk);
 }
 
 export interface HelloExpectations {

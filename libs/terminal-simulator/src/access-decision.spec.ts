@@ -24,7 +24,7 @@ function decide(t: TerminalTables, over: Partial<AccessDecisionInput> = {}): num
   }).event;
 }
 
-describe('decideAccess (reference §10.4 order)', () => {
+describe('decideAccess (docs/push-protocol.md §10.4 order)', () => {
   it('grants a known, enabled, valid, authorised card in its time zone on an unlocked door', () => {
     expect(decide(tables())).toBe(0);
   });

@@ -1,5 +1,5 @@
 /**
- * The terminal's local access decision (reference §10.4), a pure function of the tables, the
+ * The terminal's local access decision (docs/push-protocol.md §10.4), a pure function of the tables, the
  * credential, the door and the wall-clock time. Order of checks, first match wins:
  *
  * | # | check                                                        | event |
@@ -19,7 +19,7 @@
 import { encodePushTime, type PushTimeParts } from './push-codec';
 import { type TerminalTables, type TimezoneDay, type TimezoneRow, type UserRow } from './terminal-tables';
 
-/** Event codes the decision can produce (§7). */
+/** Event codes the decision can produce (docs/push-protocol.md §7). */
 export const AccessEvent = {
   GRANTED: 0,
   ILLEGAL_TIME_ZONE: 22,

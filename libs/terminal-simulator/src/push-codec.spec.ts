@@ -27,7 +27,7 @@ import {
 } from './push-codec';
 
 describe('PUSH time encoding', () => {
-  it('decodes the reference example DateTime=583050990', () => {
+  it('decodes DateTime=583050990', () => {
     expect(decodePushTime(583050990)).toEqual({ year: 2018, month: 2, day: 22, hour: 6, minute: 36, second: 30 });
   });
 
@@ -218,7 +218,7 @@ describe('server command lines', () => {
 });
 
 describe('upload and result formats', () => {
-  it('formats rtlog in the reference key order and parses it back', () => {
+  it('formats rtlog in the usual key order and parses it back', () => {
     const line = formatRtlog({
       time: '2017-01-10 11:49:32',
       pin: '0',

@@ -1,7 +1,7 @@
 /**
  * Pure encoders and parsers for the ZKTeco PUSH (iclock) protocol, terminal side.
  *
- * Reference: /work/shared/reference/push-protocol.md (§ numbers below point into it).
+ * The protocol: docs/push-protocol.md (§ numbers below point into it).
  * Rules that hold everywhere in this file:
  * - Keys are matched case-insensitively; the original spelling is kept for round trips.
  * - Line breaks may be LF or CRLF; a stray trailing CR is always dropped.
@@ -12,7 +12,7 @@
 import { createHash } from 'node:crypto';
 
 // ---------------------------------------------------------------------------------------------
-// Time (§1 "Time encoding")
+// Time (§1)
 // ---------------------------------------------------------------------------------------------
 
 /** A wall-clock time on the terminal (no zone: PUSH times are the device's local time). */
@@ -221,7 +221,7 @@ export const ControlOperation = {
   NORMAL_OPEN: 0x04,
   /** Remote lock (CC 01) / unlock (CC 00). */
   LOCK: 0x06,
-  /** Emergency: BB 01 dual-open, 02 dual-close (trailing bytes are a guess in the reference). */
+  /** Emergency: BB 01 dual-open, 02 dual-close (the trailing bytes are a guess, docs/push-protocol.md §10.5). */
   EMERGENCY: 0x07,
 } as const;
 
@@ -457,7 +457,7 @@ export function commandResultName(cmd: PushCommand): string {
 
 export interface DeviceCmdResult {
   readonly id: string;
-  /** ≥ 0 success; negative codes per §3 "Return codes". */
+  /** ≥ 0 success; negative codes per §3.3. */
   readonly returnCode: number;
   readonly cmd: string;
 }
@@ -505,13 +505,13 @@ export interface RtlogRecord {
   readonly event: number;
   /** 0 = in, 1 = out (2 = none). */
   readonly inoutstatus: number;
-  /** Verify mode, Appendix 3 (4 card, 15 face, 200 other). */
+  /** Verify mode, §7 (4 card, 15 face, 200 other). */
   readonly verifytype: number;
   /** Device record id, monotonic; servers de-duplicate on it. */
   readonly index: number;
 }
 
-/** Formats an `rtlog` line in the reference's key order. */
+/** Formats an `rtlog` line in the key order of docs/push-protocol.md §2.6. */
 export function formatRtlog(r: RtlogRecord): string {
   return formatTabRecord([
     ['time', r.time],
@@ -577,7 +577,7 @@ export interface DoorStateBits {
  * - `sensor`: 2 bits per door, door 1 in the lowest bits, written as a 16-bit number in hex.
  * - `relay`: 1 bit per door, door 1 lowest, 8-bit hex.
  * - `alarm`: one byte per door, door 1 first (8 bytes).
- * The widths follow the reference's placeholders (AABB / CC / DDEE…KK); the byte order inside
+ * The widths follow the usual placeholders (AABB / CC / DDEE…KK); the byte order inside
  * `sensor` is our reading of "door 1 in the lowest bits" (a guess; real firmware varies).
  */
 export function formatRtstate(time: string, doors: readonly DoorStateBits[]): string {
@@ -627,7 +627,7 @@ export interface AttlogRecord {
   readonly time: string;
   /** 0 in, 1 out, 2 break-out, 3 break-in, 4 OT-in, 5 OT-out. */
   readonly status: number;
-  /** Verify mode (Appendix 3). */
+  /** Verify mode (§7). */
   readonly verify: number;
   readonly workcode?: number;
 }

@@ -1,9 +1,9 @@
 /**
- * The terminal's in-memory data tables (§3 "Data commands") and the DATA UPDATE / DELETE /
+ * The terminal's in-memory data tables (docs/push-protocol.md §3.2, §10.2) and the DATA UPDATE / DELETE /
  * COUNT / QUERY operations on them. Table names are lower case; the attendance table
  * `userinfo` (§4) maps onto `user`.
  *
- * Return codes (≥ 0 success) follow §3: -11 bad parameter (a required key is missing or not a
+ * Return codes (≥ 0 success) follow §3.3: -11 bad parameter (a required key is missing or not a
  * number), -629 bad table name.
  */
 import { KeyValueRecord, formatTableRecord, normalizeCardNo, parseKeyValueText, type RtlogRecord } from './push-codec';

@@ -2,7 +2,7 @@
  * Integration spec: a SimulatedTerminal against a real HTTP server on 127.0.0.1.
  *
  * `PushFixtureServer` below is a TEST FIXTURE FOR THE SIMULATOR ONLY. It plays the server role
- * of the PUSH reference (/work/shared/reference/push-protocol.md) just far enough to exercise
+ * of docs/push-protocol.md just far enough to exercise
  * the terminal; it is not access-core and nothing else should import it.
  */
 import http from 'node:http';

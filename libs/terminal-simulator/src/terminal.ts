@@ -3,7 +3,7 @@
  * tables `rtlog`/`rtstate`) or Attendance PUSH 2.4.x (`ATTLOG`) to a server over real HTTP.
  * The terminal is the HTTP client; the server (access-core, or a test fixture) only answers.
  *
- * Lifecycle (reference §2, §10), states in {@link TerminalState}:
+ * Lifecycle (docs/push-protocol.md §2, §10.1), states in {@link TerminalState}:
  *
  * ```
  * stopped ──start()──▶ handshaking ── GET /iclock/cdata?options=all
@@ -25,7 +25,7 @@
  * the queue and the event index survive unless `factoryReset`.
  *
  * Dynamic and visitor QR codes: the terminal cannot judge them, so `verifyQr()` asks the
- * server by remote verification (§2.9, `POST /iclock/cdata?AuthType=device`) and obeys
+ * server by remote verification (docs/push-protocol.md §2.9, `POST /iclock/cdata?AuthType=device`) and obeys
  * `AUTH=SUCCESS|FAILED|TIMEOUT`. This is how a server accepts a dynamic QR only while it is
  * valid (and a visitor QR only once): the decision and the clock are the server's.
  */
@@ -124,7 +124,7 @@ export interface SimulatedTerminalOptions {
 export interface TerminalEvent {
   /** Monotonic device record id. */
   readonly index: number;
-  /** Event code (§7). */
+  /** Event code (docs/push-protocol.md §7). */
   readonly code: number;
   /** `YYYY-MM-DD hh:mm:ss`, terminal wall clock. */
   readonly time: string;
@@ -212,7 +212,7 @@ interface DoorRuntime {
   heldTimer: NodeJS.Timeout | undefined;
 }
 
-/** Event codes the terminal raises itself (§7). */
+/** Event codes the terminal raises itself (docs/push-protocol.md §7). */
 export const TerminalEventCode = {
   NORMAL_OPEN: 0,
   CANCEL_ALARM: 7,
@@ -238,10 +238,10 @@ export const TerminalEventCode = {
   REMOTE_UNLOCK: 234,
 } as const;
 
-/** Verify modes used by the simulator (Appendix 3). */
+/** Verify modes used by the simulator (docs/push-protocol.md §7). */
 export const VerifyType = { CARD: 4, FACE: 15, OTHER: 200 } as const;
 
-/** Return codes used by the simulator (§3, §4). */
+/** Return codes used by the simulator (docs/push-protocol.md §3.3). */
 const RC = {
   OK: 0,
   PARSE_FAILURE: -10,
@@ -910,7 +910,7 @@ export class SimulatedTerminal extends EventEmitter<SimulatedTerminalEvents> {
     return [this.doorRuntime(target)];
   }
 
-  /** `CONTROL DEVICE AABBCCDD` (§3 table). */
+  /** `CONTROL DEVICE AABBCCDD` (docs/push-protocol.md §3.1). */
   private control(a: ControlDeviceArgs): number {
     switch (a.operation) {
       case ControlOperation.OUTPUT: {

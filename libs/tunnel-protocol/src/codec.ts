@@ -79,13 +79,6 @@ export function writeHeader(
   target.writeUInt32BE(length, offset + 6);
 }
 
-/** Just the 10-byte header (the payload travels separately and is joined at flush time). */
-export function encodeHeader(type: number, flags: number, streamId: number, length: number): Buffer {
-  const h = Buffer.allocUnsafe(HEADER_SIZE);
-  writeHeader(h, 0, type, flags, streamId, length);
-  return h;
-}
-
 /** One whole frame: header + payload in one buffer. */
 export function encodeFrame(type: number, flags: number, streamId: number, payload: Buffer = EMPTY): Buffer {
   const out = Buffer.allocUnsafe(HEADER_SIZE + payload.length);

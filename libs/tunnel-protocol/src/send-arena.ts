@@ -6,7 +6,7 @@
  * WebSocket: the bytes reached the kernel). Reused arenas stay resident and warm in the cache,
  * so a bulk transfer neither allocates a buffer per message nor leaves the garbage collector
  * external memory to reclaim: on downloads through the connector, fresh buffers cost page faults
- * and full collections of about a third of its CPU (DEVELOPMENT.md §6).
+ * and full collections of about a third of its CPU (docs/benchmarks.md §1.9).
  *
  * Only batches of at least half an arena are lent; a smaller one is copied out to a buffer of
  * its own size and the arena reused at once, so messages queued on a slow link pin at most

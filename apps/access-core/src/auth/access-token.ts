@@ -8,11 +8,16 @@
  * admin|personnel, `name` user name or personnel id, `sid` refresh-token family, `iat`, `exp`
  * (at most 15 minutes after `iat`), `jti`.
  */
-import { createHash, createPublicKey, randomUUID, sign, verify, type KeyObject } from 'node:crypto';
+import { createPublicKey, randomUUID, sign, verify, type KeyObject } from 'node:crypto';
+import {
+  ACCESS_TOKEN_AUDIENCE,
+  ACCESS_TOKEN_TYP,
+  okpPublicJwk,
+  okpThumbprint,
+} from '@lanbridge/security-contract/node';
 import { ROLES, type Role } from './principal';
 
-export const ACCESS_TOKEN_TYP = 'at+jwt';
-export const ACCESS_TOKEN_AUDIENCE = 'lanbridge-mobile';
+export { ACCESS_TOKEN_AUDIENCE, ACCESS_TOKEN_TYP };
 /** Longer strings are refused before any parsing. */
 export const MAX_ACCESS_TOKEN_LENGTH = 4096;
 /** Tolerated clock difference when checking `iat`, seconds. */
@@ -64,14 +69,11 @@ export type VerifyResult =
 const b64url = (data: Buffer | string): string => Buffer.from(data).toString('base64url');
 const B64URL = /^[A-Za-z0-9_-]+$/;
 
-/** RFC 7638 thumbprint of an Ed25519 public key: members crv, kty, x in lexicographic order. */
+/** RFC 7638 thumbprint of the site's Ed25519 signing key (`@lanbridge/security-contract`). */
 export function ed25519Thumbprint(publicKey: KeyObject): string {
-  const jwk = publicKey.export({ format: 'jwk' });
-  if (jwk.kty !== 'OKP' || jwk.crv !== 'Ed25519' || typeof jwk.x !== 'string') {
-    throw new Error('the site signing key is not an Ed25519 key');
-  }
-  const canonical = JSON.stringify({ crv: jwk.crv, kty: jwk.kty, x: jwk.x });
-  return createHash('sha256').update(canonical).digest('base64url');
+  const jwk = okpPublicJwk(publicKey);
+  if (jwk?.crv !== 'Ed25519') throw new Error('the site signing key is not an Ed25519 key');
+  return okpThumbprint(jwk);
 }
 
 export function publicJwk(key: SigningKey): PublicJwk {

@@ -10,11 +10,17 @@
  * The client checks that the RFC 7638 thumbprint of `jwk` equals the pinned `skt`, verifies the
  * signature with `jwk`, compares `nonce`, then encrypts its login (JWE, ECDH-ES + A256GCM) to `enc`.
  */
-import { createHash, sign, type KeyObject } from 'node:crypto';
+import { sign, type KeyObject } from 'node:crypto';
+import {
+  okpPublicJwk,
+  okpThumbprint as thumbprintOf,
+  SITE_HELLO_TYP,
+  SITE_HELLO_VERSION,
+} from '@lanbridge/security-contract/node';
 import type { SigningKey } from './access-token';
 
-export const HELLO_TYP = 'site-hello+jwt';
-export const HELLO_VERSION = 1;
+export const HELLO_TYP = SITE_HELLO_TYP;
+export const HELLO_VERSION = SITE_HELLO_VERSION;
 /** Lifetime of a hello and of its `hid`, seconds. */
 export const HELLO_TTL_SECONDS = 120;
 /** The client's nonce: base64url of 16–64 random bytes. */
@@ -50,15 +56,11 @@ export interface HelloClaims {
   readonly v: typeof HELLO_VERSION;
 }
 
-/** RFC 7638 thumbprint of an OKP public key (Ed25519 or X25519): members crv, kty, x in order. */
+/** RFC 7638 thumbprint of the site's Ed25519 or X25519 key (`@lanbridge/security-contract`). */
 export function okpThumbprint(publicKey: KeyObject, crv: 'Ed25519' | 'X25519'): string {
-  const jwk = publicKey.export({ format: 'jwk' });
-  if (jwk.kty !== 'OKP' || jwk.crv !== crv || typeof jwk.x !== 'string') {
-    throw new Error(`the key is not an ${crv} key`);
-  }
-  return createHash('sha256')
-    .update(JSON.stringify({ crv: jwk.crv, kty: jwk.kty, x: jwk.x }))
-    .digest('base64url');
+  const jwk = okpPublicJwk(publicKey);
+  if (jwk?.crv !== crv) throw new Error(`the key is not an ${crv} key`);
+  return thumbprintOf(jwk);
 }
 
 export function encryptionJwk(key: EncryptionKey): EncryptionJwk {

@@ -2,7 +2,7 @@ import { Column, Entity } from 'typeorm';
 import { plainBytes } from '../crypto/encrypted.transformer';
 import { UuidEntity } from './uuid-entity';
 
-/** Level by event-code range (reference §7). */
+/** Level by event-code range (docs/push-protocol.md §7). */
 export type EventLevel = 'normal' | 'exception' | 'alarm';
 
 /** Where the row came from: a terminal's rtlog, an ATTLOG punch, or access-core itself (700). */
@@ -59,7 +59,7 @@ export class AccessEventEntity extends UuidEntity {
   @Column({ name: 'card_no', type: 'text', nullable: true })
   cardNo!: string | null;
 
-  /** Appendix-3 code (`4`) or a 16-bit mask string, as sent. */
+  /** A verify-mode code (`4`, docs/push-protocol.md §7) or a 16-bit mask string, as sent. */
   @Column({ name: 'verify_type', type: 'text', nullable: true })
   verifyType!: string | null;
 

@@ -1,7 +1,7 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 import { UuidEntity } from './uuid-entity';
 
-/** Day keys of a time zone: Sunday..Saturday, then the three holiday types (reference §3). */
+/** Day keys of a time zone: Sunday..Saturday, then the three holiday types (docs/push-protocol.md §3.2). */
 export const TIME_ZONE_DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Hol1', 'Hol2', 'Hol3'] as const;
 export type TimeZoneDay = (typeof TIME_ZONE_DAYS)[number];
 

@@ -7,7 +7,7 @@ export type DeviceCommandStatus = 'queued' | 'sent' | 'acked' | 'failed';
 /** Context of a command (door number, lockdown group, person …). */
 export type DeviceCommandMeta = { [key: string]: string | number | boolean | null };
 
-/** One command line for one device (reference §3). */
+/** One command line for one device (docs/push-protocol.md §3). */
 @Entity({ name: 'device_command' })
 export class DeviceCommandEntity extends UuidEntity {
   /** The `C:<CmdID>:` number the device echoes back as `ID=`; a global sequence. */

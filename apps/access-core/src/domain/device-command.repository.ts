@@ -3,7 +3,7 @@ import { DataSource } from 'typeorm';
 import { DeviceCommandEntity } from './device-command.entity';
 import { OrmRepository } from './orm-repository';
 
-/** §3 return code -2: no response. */
+/** Return code -2, no response (docs/push-protocol.md §3.3). */
 export const NO_RESPONSE = -2;
 
 export interface CommandResult {

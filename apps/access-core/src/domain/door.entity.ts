@@ -26,7 +26,7 @@ export class DoorEntity extends UuidEntity {
   @Column({ name: 'relay_open', type: 'boolean', default: false })
   relayOpen!: boolean;
 
-  /** Alarm byte from rtstate: 1 forced, 2 tamper, 4/8 duress, 16 open timeout, … (reference §2.6). */
+  /** Alarm byte from rtstate: 1 forced, 2 tamper, 4/8 duress, 16 open timeout, … (docs/push-protocol.md §2.6). */
   @Column({ name: 'alarm_state', type: 'integer', default: 0 })
   alarmState!: number;
 

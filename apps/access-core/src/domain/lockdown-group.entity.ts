@@ -2,7 +2,7 @@ import { Column, Entity, PrimaryColumn } from 'typeorm';
 import { UuidEntity } from './uuid-entity';
 
 /**
- * Reference §9: `lock` (valid credentials still work), `lockout` (no credentials, exit button
+ * docs/push-protocol.md §9: `lock` (valid credentials still work), `lockout` (no credentials, exit button
  * works), `lockdown` (nothing opens). ZK terminals implement one remote lock (`CONTROL DEVICE
  * 06`), under which credentials give 63 and the exit button still works, so every mode is
  * applied the same way on the wire; the mode is recorded for the operator.

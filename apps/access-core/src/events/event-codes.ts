@@ -1,12 +1,11 @@
 /**
- * Event codes → ZKBio English names and levels (reference §7). Levels come from the code
- * ranges (spec Appendix 2): 0–19 and 200–253 normal, 20–99 exception, 100–199 alarm; extended
+ * Event codes → ZKBio English names and levels (docs/push-protocol.md §7). Levels come from the
+ * code ranges: 0–19 and 200–253 normal, 20–99 exception, 100–199 alarm; extended
  * 4000s normal, 5000s exception, 6000s alarm; 700 is access-core's synthetic "Lost Connect".
  */
 import type { EventLevel } from '../domain/access-event.entity';
 
 export const LOST_CONNECT_EVENT = 700;
-export const CONNECTED_EVENT = 214;
 
 const NAMES: Readonly<Record<number, string>> = {
   0: 'Normal Verify Open',
@@ -97,7 +96,7 @@ export function eventName(code: number): string {
   return NAMES[code] ?? (code >= 114 && code <= 121 ? 'Line Fault Alarm' : `Event ${code}`);
 }
 
-/** Verify modes (Appendix 3). */
+/** Verify modes (docs/push-protocol.md §7). */
 const VERIFY_MODES: Readonly<Record<number, string>> = {
   0: 'auto',
   1: 'finger',

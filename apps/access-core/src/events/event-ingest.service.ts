@@ -34,7 +34,7 @@ export interface RecordedEvent {
 }
 
 /**
- * Stores events with their level (§7 ranges) and name, links door and person, raises an Alarm
+ * Stores events with their level (docs/push-protocol.md §7 ranges) and name, links door and person, raises an Alarm
  * for every exception- or alarm-level event (the Alarm Center shows both levels), and
  * publishes `event.created` / `alarm.created`. A batch (one terminal upload) costs a constant
  * number of round trips: doors and people come from EventLookups (one query each on a miss),

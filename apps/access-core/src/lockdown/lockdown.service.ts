@@ -19,7 +19,7 @@ export interface LockdownResult {
 }
 
 /**
- * Lockdown groups (reference §9): activating one remotely locks every door in it (normal-open
+ * Lockdown groups (docs/push-protocol.md §9): activating one remotely locks every door in it (normal-open
  * cancelled first), marks the doors Under Lockdown and keeps them so: the lock is re-sent when
  * a device starts a new session (restart, reconnect), because terminals forget a remote lock
  * on power-cycle. Cancelling unlocks the doors no other active group still holds.

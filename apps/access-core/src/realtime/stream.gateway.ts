@@ -1,44 +1,8 @@
 /**
  * WebSocket /api/v1/stream: live alarms, device status and notifications, filtered per user,
- * with resume after a gap (docs/mobile-path.md §4).
- *
- * Authentication (never a token in the URL, which proxies and logs keep):
- *  - either offer the subprotocols `lanbridge.stream.v1` and `bearer.<accessToken>`; the server
- *    checks the token before the upgrade (HTTP 401 when bad) and selects `lanbridge.stream.v1`;
- *  - or connect with `lanbridge.stream.v1` only and send `{"type":"auth","token":"…"}` as the
- *    first message within AUTH_TIMEOUT_MS.
- * Before the access token expires, send `{"type":"auth","token":<fresh token of the same user>}`
- * to keep the stream; otherwise it closes with 4401.
- *
- * Server → client:
- *  - `{"type":"ready","role","expiresAt","cursor"}` once authenticated (again after each re-auth).
- *    `cursor` is the id of the newest stored message: every later one reaches this stream live.
- *  - `{"type":"alarm"|"device-status"|"notification","id","data"}`: a published message. Each is
- *    stored (table `stream_event`, kept STREAM_RETENTION_MS = 7 days) before it is sent; `id` is
- *    its decimal row id, increasing on every stream. (`id` is absent only when storing failed.)
- *  - `{"type":"resumed","after","replayed","truncated"}` when a replay is complete: it started
- *    after `after` and sent `replayed` messages; `truncated: true` says messages after `after` are
- *    no longer stored (older than 7 days, or `after` is not an id of this site): reload via REST.
- *  - `{"type":"pong"}`.
- * Client → server:
- *  - `auth` as above; `{"type":"ping"}`;
- *  - `{"type":"resume","after":"<id>"}`: replays every stored message for this user with a
- *    greater id, in order, then continues live with no gap and no duplicate. Without `after`,
- *    from this session's acknowledged id (below), else from the `ready` cursor.
- *    Live delivery starts only with the client's first message after `ready`, or LIVE_AFTER_MS
- *    (2 s) after it: send `resume` first, and the stream is one increasing sequence of ids.
- *    A client that sends something else (or nothing) gets what was published since `ready`,
- *    then live. A later `resume` replays from its `after` again, so messages already delivered
- *    with a greater id come once more (clients drop ids they have seen).
- *  - `{"type":"ack","id":"<id>"}`: this session (refresh-token family) has processed everything
- *    up to `id`; stored in `stream_cursor`, never moving backwards, clamped to the newest id.
- * Client messages are handled one at a time in arrival order (so an ack is stored before a
- * following resume reads it); more than MAX_PENDING_MESSAGES waiting closes the stream (4429).
- *
- * Close codes: 4400 malformed message (or resume/ack before auth), 4401 unauthenticated / token
- * expired, 4403 the new token is another user's, 4408 no auth message in time, 4429 too slow to
- * read (buffer over MAX_BUFFERED_BYTES) or too many messages waiting, 1011 a replay failed
- * (reconnect and resume), 1001 server shutting down, 1009 message too big.
+ * with resume after a gap. The protocol (authentication without a token in the URL, the
+ * messages each way, when live delivery starts, limits and close codes) is docs/live-stream.md;
+ * keep the two in step.
  */
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';

@@ -16,7 +16,7 @@ import { StreamEventRepository, type Audience, type Receiver, type StreamRow } f
 
 export type { Audience } from './stream-event.repository';
 
-/** One JSON message on the stream; `type` names it (see stream.gateway.ts). */
+/** One JSON message on the stream; `type` names it (docs/live-stream.md). */
 export interface StreamMessage {
   readonly type: string;
   readonly [key: string]: unknown;

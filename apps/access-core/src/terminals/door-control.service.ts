@@ -23,7 +23,7 @@ export interface DoorCommandOptions {
   readonly queueWhenOffline?: boolean;
 }
 
-/** Remote door operations (`CONTROL DEVICE`, §3), each one queued command. */
+/** Remote door operations (`CONTROL DEVICE`, docs/push-protocol.md §3.1, §8), each one queued command. */
 @Injectable()
 export class DoorControlService {
   private readonly log: Logger;

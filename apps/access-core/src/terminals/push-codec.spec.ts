@@ -65,7 +65,7 @@ describe('push codec', () => {
     expect(normalizeCardNo('00042')).toBe('42');
   });
 
-  it('maps event codes to levels and names (reference §7)', () => {
+  it('maps event codes to levels and names (docs/push-protocol.md §7)', () => {
     expect([0, 19, 200, 255, 4001].map(eventLevel)).toEqual(['normal', 'normal', 'normal', 'normal', 'normal']);
     expect([20, 27, 63, 99, 5001].map(eventLevel)).toEqual(Array(5).fill('exception'));
     expect([100, 102, 199, 6001, 700].map(eventLevel)).toEqual(Array(5).fill('alarm'));

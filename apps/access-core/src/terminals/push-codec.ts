@@ -1,6 +1,6 @@
 /**
- * Server side of the ZKTeco PUSH text formats (reference /work/shared/reference/push-protocol.md,
- * § numbers below). Everything is parsed by key, case-insensitively, LF or CRLF, and never
+ * Server side of the ZKTeco PUSH text formats (docs/push-protocol.md; the § numbers below point
+ * into it). Everything is parsed by key, case-insensitively, LF or CRLF, and never
  * throws on bad input: parsers return null / skip what they cannot read.
  */
 import { createHash } from 'node:crypto';

@@ -78,7 +78,7 @@ function send(res: ServerResponse, reply: PushReply, close: boolean): void {
   res.statusCode = reply.status;
   res.setHeader('Content-Type', 'text/plain; charset=utf-8');
   res.setHeader('Content-Length', body.length);
-  // Attendance firmware sets its clock from this header (§1); Node sends one anyway.
+  // Attendance firmware sets its clock from this header (docs/push-protocol.md §1); Node sends one anyway.
   res.setHeader('Date', new Date().toUTCString());
   if (close) res.setHeader('Connection', 'close');
   for (const [k, v] of Object.entries(reply.headers ?? {})) res.setHeader(k, v);

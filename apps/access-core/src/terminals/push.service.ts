@@ -104,7 +104,7 @@ function ok(body = 'OK', headers?: Record<string, string>): PushReply {
 
 /**
  * The server side of ZKTeco Security PUSH 3.1.2 (and the Attendance PUSH ATTLOG variant),
- * reference §2–§4. Every request gets an answer; garbage is refused with the protocol's
+ * docs/push-protocol.md §2–§5. Every request gets an answer; garbage is refused with the protocol's
  * status (400 malformed, 401 unknown device / bad token, 406 registry refused, 413 too large)
  * and one log line, and never touches other devices' state.
  */
@@ -223,7 +223,7 @@ export class PushService {
   }
 
   // -------------------------------------------------------------------------------------------
-  // Handshake, registry, configuration (§2 steps 1–3, §4)
+  // Handshake, registry, configuration (docs/push-protocol.md §2.1–2.3, §4)
   // -------------------------------------------------------------------------------------------
 
   private async handshake(req: PushRequest): Promise<PushReply> {
@@ -332,7 +332,7 @@ export class PushService {
   }
 
   // -------------------------------------------------------------------------------------------
-  // Steady state (§2 step 4, 5, 7, 8)
+  // Steady state (docs/push-protocol.md §2.4, 2.5, 2.7, 2.8)
   // -------------------------------------------------------------------------------------------
 
   private async getRequest(req: PushRequest): Promise<PushReply> {
@@ -391,7 +391,7 @@ export class PushService {
   }
 
   // -------------------------------------------------------------------------------------------
-  // Uploads (§2 step 6, §2.9, §4)
+  // Uploads (docs/push-protocol.md §2.6, §2.9, §4)
   // -------------------------------------------------------------------------------------------
 
   private async upload(req: PushRequest): Promise<PushReply> {
@@ -510,7 +510,7 @@ export class PushService {
     }
   }
 
-  /** ATTLOG punches (§4): `PIN\tYYYY-MM-DD hh:mm:ss\tStatus\tVerify\t…`. Returns the lines taken. */
+  /** ATTLOG punches (docs/push-protocol.md §4): `PIN\tYYYY-MM-DD hh:mm:ss\tStatus\tVerify\t…`. Returns the lines taken. */
   private async attlog(device: DeviceEntity, body: string, rejected: RejectedLines): Promise<number> {
     const lines = splitLines(body);
     const events: IncomingEvent[] = [];
@@ -568,7 +568,7 @@ export class PushService {
     await this.devices.orm.update({ id: device.id }, { options });
   }
 
-  /** §2.9: `AUTH=SUCCESS|FAILED|TIMEOUT`, the record, and on success a door-open command. */
+  /** docs/push-protocol.md §2.9: `AUTH=SUCCESS|FAILED|TIMEOUT`, the record, and on success a door-open command. */
   private async remoteVerify(device: DeviceEntity, req: PushRequest): Promise<PushReply> {
     const line = splitLines(req.body)[0] ?? '';
     const kv = parseTabRecord(line);

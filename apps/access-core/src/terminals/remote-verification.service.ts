@@ -24,7 +24,7 @@ export interface CodeVerifier {
   verifyCode(code: string, ctx: VerifyContext): Promise<VerifyOutcome>;
 }
 
-/** Remote verification (§2.9): asks each registered verifier in turn; the first ok wins. */
+/** Remote verification (docs/push-protocol.md §2.9): asks each registered verifier in turn; the first ok wins. */
 @Injectable()
 export class RemoteVerificationService {
   private readonly log: Logger;

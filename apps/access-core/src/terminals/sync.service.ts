@@ -18,7 +18,7 @@ const ALWAYS_TZ = 1;
 type Grants = Map<string, Map<number, number>>;
 
 /**
- * Pushes people and access rights to the approved terminals as DATA commands (§3): `user`,
+ * Pushes people and access rights to the approved terminals as DATA commands (docs/push-protocol.md §3.2): `user`,
  * `userauthorize` (door bitmask per time zone) and `timezone`. Commands are queued, so an
  * offline device receives them when it is back.
  */

@@ -1,4 +1,5 @@
-import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
+import { createPublicKey, type KeyObject } from 'node:crypto';
+import { okpPublicJwk, okpThumbprint } from '@lanbridge/security-contract/node';
 import { BrokerError, BrokerErrorCode } from '../common/broker-error';
 
 export interface ParsedConnectorKey {
@@ -26,12 +27,9 @@ export function parseConnectorKey(pem: string): ParsedConnectorKey {
   return { key, spkiPem: key.export({ format: 'pem', type: 'spki' }).toString(), thumbprint: jwkThumbprint(key) };
 }
 
-/** RFC 7638 §3: SHA-256 over the required members in lexicographic order, no whitespace. */
+/** RFC 7638 thumbprint of the connector's key (`@lanbridge/security-contract`). */
 export function jwkThumbprint(key: KeyObject): string {
-  const jwk = key.export({ format: 'jwk' });
-  if (jwk.kty !== 'OKP' || typeof jwk.crv !== 'string' || typeof jwk.x !== 'string') {
-    throw new BrokerError(BrokerErrorCode.INVALID_PUBLIC_KEY, 'public key is not an OKP key');
-  }
-  const canonical = JSON.stringify({ crv: jwk.crv, kty: jwk.kty, x: jwk.x });
-  return createHash('sha256').update(canonical).digest('base64url');
+  const jwk = okpPublicJwk(key);
+  if (!jwk) throw new BrokerError(BrokerErrorCode.INVALID_PUBLIC_KEY, 'public key is not an OKP key');
+  return okpThumbprint(jwk);
 }

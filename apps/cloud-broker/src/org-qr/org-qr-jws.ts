@@ -1,4 +1,5 @@
-import { type KeyObject, sign, verify } from 'node:crypto';
+import { type KeyObject, verify } from 'node:crypto';
+import { ORG_QR_AUDIENCE, ORG_QR_TYP, ORG_QR_VERSION, type OrgQrClaims } from '@lanbridge/security-contract/node';
 import { CodedError } from '@lanbridge/errors';
 
 /**
@@ -9,43 +10,8 @@ import { CodedError } from '@lanbridge/errors';
  * locates an organisation and grants nothing; it holds no secret. A QR code carries it as
  * `<issuer>/o#<JWS>` (the fragment never reaches a web server if someone opens the link).
  */
-export const ORG_QR_TYP = 'org-qr+jwt';
+export { ORG_QR_AUDIENCE, ORG_QR_TYP, ORG_QR_VERSION, type OrgQrClaims };
 export const ORG_QR_ALG = 'EdDSA';
-/** Audience: the Lanbridge mobile app. */
-export const ORG_QR_AUDIENCE = 'lanbridge-app';
-/** Format version of the claims; the app refuses versions it does not know. */
-export const ORG_QR_VERSION = 1;
-
-export interface OrgQrClaims {
-  /** Broker origin, e.g. https://sg.lanbridge.example. The app only trusts issuers it has built in. */
-  readonly iss: string;
-  /** Organisation id (UUID). */
-  readonly sub: string;
-  readonly aud: string;
-  /** Organisation display name, shown to the user for confirmation. */
-  readonly name: string;
-  /** API base URL the app talks to: `<issuer>/t/<orgSlug>`. */
-  readonly api: string;
-  readonly v: number;
-  /** Seconds since the epoch. */
-  readonly iat: number;
-  readonly exp: number;
-  /** Token id; rotation revokes by jti. */
-  readonly jti: string;
-  /**
-   * Site key thumbprint: RFC 7638 thumbprint (base64url SHA-256 of `{"crv","kty","x"}`) of the
-   * on-prem site's Ed25519 signing key, which the app pins for the end-to-end checks of the
-   * site's hello and tokens (docs/mobile-path.md §1–2). Absent while the broker has not yet
-   * learnt the key; the next QR issued after that carries it.
-   */
-  readonly skt?: string;
-}
-
-export interface OrgQrSigningKey {
-  readonly kid: string;
-  /** Ed25519 private key. */
-  readonly privateKey: KeyObject;
-}
 
 /** Why a token was refused. Stable strings; the resolve endpoint returns them as `code`. */
 export const OrgQrErrorCode = {
@@ -95,18 +61,6 @@ const B64URL = /^[A-Za-z0-9_-]+$/;
 const THUMBPRINT = /^[A-Za-z0-9_-]{43}$/;
 /** Far above a real token (~600 chars); refuses garbage before any parsing. */
 export const ORG_QR_MAX_LENGTH = 4096;
-
-function b64json(value: object): string {
-  return Buffer.from(JSON.stringify(value), 'utf8').toString('base64url');
-}
-
-/** Signs `claims` into a compact JWS. */
-export function signOrgQr(claims: OrgQrClaims, key: OrgQrSigningKey): string {
-  if (key.privateKey.asymmetricKeyType !== 'ed25519') throw new Error('org QR signing key must be Ed25519');
-  const signingInput = `${b64json({ alg: ORG_QR_ALG, kid: key.kid, typ: ORG_QR_TYP })}.${b64json(claims)}`;
-  const signature = sign(null, Buffer.from(signingInput, 'ascii'), key.privateKey);
-  return `${signingInput}.${signature.toString('base64url')}`;
-}
 
 export interface VerifyOrgQrOptions {
   /** Public key for a `kid`, or undefined when unknown. */

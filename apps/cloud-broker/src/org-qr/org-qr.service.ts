@@ -19,7 +19,7 @@ import {
 } from './org-qr-jws';
 import { OrgQrRepository, type OrgQrTokenRecord } from './org-qr.repository';
 
-/** Printed QR codes live about a year (security-design §4); rotation revokes earlier. */
+/** Printed QR codes live about a year (docs/architecture.md, "The organisation QR"); rotation revokes earlier. */
 export const ORG_QR_LIFETIME_S = 365 * 24 * 3600;
 
 export interface OrgQr {

@@ -13,12 +13,18 @@
  *   header  `{ alg: "EdDSA", typ: "at+jwt", kid: <thumbprint> }`
  *   payload `{ iss: <site id>, aud: "lanbridge-mobile", sub, role: admin|personnel, name, sid, iat, exp, jti }`
  */
-import { createHash, createPublicKey, type KeyObject, verify } from 'node:crypto';
+import { createPublicKey, type KeyObject, verify } from 'node:crypto';
+import {
+  ACCESS_TOKEN_AUDIENCE,
+  ACCESS_TOKEN_TYP,
+  okpThumbprint,
+  SITE_HELLO_TYP,
+  SITE_HELLO_VERSION,
+} from '@lanbridge/security-contract/node';
 
-export const SITE_HELLO_TYP = 'site-hello+jwt';
-export const SITE_HELLO_VERSION = 1;
-export const SITE_ACCESS_TOKEN_TYP = 'at+jwt';
-export const SITE_ACCESS_TOKEN_AUDIENCE = 'lanbridge-mobile';
+export { SITE_HELLO_TYP, SITE_HELLO_VERSION };
+export const SITE_ACCESS_TOKEN_TYP = ACCESS_TOKEN_TYP;
+export const SITE_ACCESS_TOKEN_AUDIENCE = ACCESS_TOKEN_AUDIENCE;
 export const SITE_ROLES = ['admin', 'personnel'] as const;
 export type SiteRole = (typeof SITE_ROLES)[number];
 /** Longer strings are refused before any parsing (access-core issues ~600 characters). */
@@ -125,11 +131,9 @@ function signatureValid(jws: CompactJws, key: KeyObject): boolean {
   }
 }
 
-/** RFC 7638 §3.2: SHA-256 over `{"crv","kty","x"}` in that order, base64url. */
+/** RFC 7638 thumbprint of the site's signing key (`@lanbridge/security-contract`). */
 export function siteKeyThumbprint(jwk: SiteSigningJwk): string {
-  return createHash('sha256')
-    .update(JSON.stringify({ crv: jwk.crv, kty: jwk.kty, x: jwk.x }))
-    .digest('base64url');
+  return okpThumbprint(jwk);
 }
 
 /** Checks the shape of a stored or received signing JWK; extra members (kid, alg, use) are dropped. */

@@ -400,7 +400,7 @@ describe('two broker nodes with the Redis tunnel directory', () => {
       expect((JSON.parse(res.body) as { code: string }).code).toBe('CONNECTOR_OFFLINE');
       expect(Date.now() - started).toBeLessThan(5000);
       s.ws.terminate();
-      // Shutting down does not wait for the Redis that is not there (it used to hang).
+      // Shutting down must not wait for the Redis that is not there.
       const stopping = Date.now();
       await lonely.close();
       closed = true;

@@ -4,15 +4,7 @@
  * RFC 8291) with http_ece; and a site key registered on an organisation the way SiteTrustService
  * records it, with access tokens signed by it.
  */
-import {
-  createECDH,
-  createHash,
-  generateKeyPairSync,
-  type KeyObject,
-  randomBytes,
-  randomUUID,
-  sign,
-} from 'node:crypto';
+import { createECDH, generateKeyPairSync, type KeyObject, randomBytes, randomUUID, sign } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -29,6 +21,7 @@ import {
   tempDir,
   waitFor,
 } from '@lanbridge/testing';
+import { okpThumbprint } from '@lanbridge/security-contract/node';
 import { Redis } from 'ioredis';
 import { Client } from 'pg';
 
@@ -135,9 +128,7 @@ export class TestSite {
     this.privateKey = privateKey;
     const x = (publicKey.export({ format: 'jwk' }) as { x: string }).x;
     this.jwk = { kty: 'OKP', crv: 'Ed25519', x };
-    this.thumbprint = createHash('sha256')
-      .update(JSON.stringify({ crv: 'Ed25519', kty: 'OKP', x }))
-      .digest('base64url');
+    this.thumbprint = okpThumbprint(this.jwk);
   }
 
   /** Writes site id, key and thumbprint on the organisation row (what a verified hello does). */

@@ -3,7 +3,8 @@
  * `POST /api/v1/auth/hello` with a signed hello, over a tunnel stream or over HTTP (a connector's
  * local application), and signing site access tokens.
  */
-import { createHash, generateKeyPairSync, type KeyObject, randomUUID, sign } from 'node:crypto';
+import { generateKeyPairSync, type KeyObject, randomUUID, sign } from 'node:crypto';
+import { okpThumbprint } from '@lanbridge/security-contract/node';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
@@ -38,9 +39,7 @@ export class FakeSite {
   }
 
   get thumbprint(): string {
-    return createHash('sha256')
-      .update(JSON.stringify({ crv: 'Ed25519', kty: 'OKP', x: this.x }))
-      .digest('base64url');
+    return okpThumbprint({ kty: 'OKP', crv: 'Ed25519', x: this.x });
   }
 
   /** A hello for `nonce`, as access-core signs it. */

@@ -565,7 +565,7 @@ const EMPTY = Buffer.alloc(0);
  * Plain-TCP connections read into one buffer shared by all of them (net's `onread`): reads are
  * handled one at a time on the event loop and every consumer copies what it keeps (the tunnel
  * stream copies into its send batch). No buffer is allocated per read, so downloads leave no
- * garbage and read into memory that stays resident and warm (DEVELOPMENT.md §6).
+ * garbage and read into memory that stays resident and warm (docs/benchmarks.md §1.9).
  */
 const sharedRead = Buffer.allocUnsafeSlow(256 * 1024);
 

@@ -1,6 +1,7 @@
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { okpPublicJwk, okpThumbprint } from '@lanbridge/security-contract/node';
 
 export const ConnectorKeyErrorCode = {
   /** No key file at the configured path. */
@@ -106,15 +107,13 @@ export function publicKeyPem(key: KeyObject): string {
   return pub.export({ type: 'spki', format: 'pem' }).toString();
 }
 
-/** RFC 7638 thumbprint: SHA-256 over the required JWK members in lexicographic order. */
+/** RFC 7638 thumbprint of the connector's key (`@lanbridge/security-contract`). */
 export function jwkThumbprint(key: KeyObject): string {
-  const pub = key.type === 'private' ? createPublicKey(key) : key;
-  const jwk = pub.export({ format: 'jwk' });
-  if (jwk.kty !== 'OKP' || typeof jwk.crv !== 'string' || typeof jwk.x !== 'string') {
+  const jwk = okpPublicJwk(key);
+  if (!jwk) {
     throw new ConnectorKeyError(ConnectorKeyErrorCode.INVALID, 'Thumbprints are computed for OKP (Ed25519) keys only');
   }
-  const canonical = JSON.stringify({ crv: jwk.crv, kty: jwk.kty, x: jwk.x });
-  return createHash('sha256').update(canonical).digest('base64url');
+  return okpThumbprint(jwk);
 }
 
 export function publicKeyInfo(key: KeyObject, keyFile: string): ConnectorPublicKeyInfo {

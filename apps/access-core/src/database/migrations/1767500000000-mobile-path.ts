@@ -2,7 +2,7 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
 import { qualifiedTable } from './qualified-table';
 
 /**
- * The mobile path through the cloud (docs/mobile-path.md):
+ * The mobile path through the cloud (docs/mobile-path.md, whose § numbers these are):
  * - `stream_event`: every live message, kept 7 days, so a stream can resume after a gap (§4);
  * - `stream_cursor`: the highest id a session family has acknowledged (§4);
  * - `idempotency_record`: the first answer of a remote command sent with an Idempotency-Key (§5);
