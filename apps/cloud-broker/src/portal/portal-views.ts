@@ -367,31 +367,34 @@ const ACTION_LABELS: Readonly<Record<string, string>> = {
   'site_data.deleted': 'Site data deleted',
 };
 
+const BROWSERS: readonly [RegExp, string][] = [
+  [/Edg\/(\d+)/, 'Edge'],
+  [/Firefox\/(\d+)/, 'Firefox'],
+  [/Chrom(?:e|ium)\/(\d+)/, 'Chrome'],
+  [/Version\/(\d+)[^]*Safari\//, 'Safari'],
+];
+const SYSTEMS: readonly [RegExp, string][] = [
+  [/Android/, 'Android'],
+  [/iPhone|iPad/, 'iOS'],
+  [/Windows/, 'Windows'],
+  [/Mac OS X|Macintosh/, 'macOS'],
+  [/Linux/, 'Linux'],
+];
+
 /** "Chrome 131 on Linux": enough to recognise a browser without the whole user-agent string. */
 export function browserSummary(ua: string | null): string {
   if (!ua) return '—';
-  const browser =
-    /Edg\/(\d+)/.exec(ua)?.[1] !== undefined
-      ? `Edge ${/Edg\/(\d+)/.exec(ua)?.[1]}`
-      : /Firefox\/(\d+)/.test(ua)
-        ? `Firefox ${/Firefox\/(\d+)/.exec(ua)?.[1]}`
-        : /Chrom(?:e|ium)\/(\d+)/.test(ua)
-          ? `Chrome ${/Chrom(?:e|ium)\/(\d+)/.exec(ua)?.[1]}`
-          : /Version\/(\d+).*Safari\//.test(ua)
-            ? `Safari ${/Version\/(\d+)/.exec(ua)?.[1]}`
-            : /^([A-Za-z][\w.-]{0,30})\//.exec(ua)?.[1];
-  const os = /Android/.test(ua)
-    ? 'Android'
-    : /iPhone|iPad/.test(ua)
-      ? 'iOS'
-      : /Windows/.test(ua)
-        ? 'Windows'
-        : /Mac OS X|Macintosh/.test(ua)
-          ? 'macOS'
-          : /Linux/.test(ua)
-            ? 'Linux'
-            : undefined;
-  if (!browser) return ua.slice(0, 40);
+  let browser: string | undefined;
+  for (const [re, name] of BROWSERS) {
+    const m = re.exec(ua);
+    if (m) {
+      browser = `${name} ${m[1]}`;
+      break;
+    }
+  }
+  // A client that is no browser names itself first (`curl/8.5.0`, `node`).
+  browser ??= /^([A-Za-z][\w.-]{0,30})\//.exec(ua)?.[1] ?? ua.slice(0, 40);
+  const os = SYSTEMS.find(([re]) => re.test(ua))?.[1];
   return os ? `${browser} on ${os}` : browser;
 }
 

@@ -341,6 +341,10 @@ describe('cloud portal pages: home, regions, names, confirmations, phones and ac
     await checkPage('company');
     await go(`${company}/connectors`);
     await checkPage('connectors');
+    // The dark colour scheme keeps its contrast too.
+    await p.emulateMedia({ colorScheme: 'dark' });
+    await checkPage('connectors-dark');
+    await p.emulateMedia({ colorScheme: 'light' });
     await click('#create-code button');
     expect(await p.textContent('#activation-code')).toMatch(/^[A-Z0-9]{4}(-[A-Z0-9]{4}){3}$/);
     await checkPage('activation-code');
