@@ -215,6 +215,7 @@ describe('cloud portal pages: home, regions, names, confirmations, phones and ac
     const mail = await waitFor('verification mail', () => smtp.mails.find((m) => m.to === EMAIL));
     expect(mail.parsed.subject).toBe('Confirm your Lanbridge account');
     await go(checkMail(mail, '/verify-email?token='));
+    await checkPage('verify-email');
     await click('main form button[type=submit]');
 
     await go(`${brokerUrl}/forgot-password`);
@@ -328,7 +329,10 @@ describe('cloud portal pages: home, regions, names, confirmations, phones and ac
       smtp.mails.find((m) => m.to === 'newcomer@portal-pages.test'),
     );
     expect(invitation.parsed.subject).toBe('You are invited to Harbour Logistics on Lanbridge');
-    checkMail(invitation, '/invitations/accept?token=');
+    // The link opens the accept page (here for the signed-in owner, who does not accept).
+    await go(checkMail(invitation, '/invitations/accept?token='));
+    expect(await p.textContent('main h1')).toBe('Join a company');
+    await checkPage('invitation');
     expect(invitation.parsed.html).toContain('Join Harbour Logistics');
   }, 60_000);
 
@@ -366,7 +370,10 @@ describe('cloud portal pages: home, regions, names, confirmations, phones and ac
     await checkPage('audit');
     await go(`${company}/connectors/${connectorId}/deactivate`);
     await checkPage('confirm-deactivate');
-    // 16 pages with axe-core: about 40 s on a quiet machine, more under load.
+    const missing = await p.goto(`${brokerUrl}/portal/companies/00000000-0000-4000-8000-000000000000`);
+    expect(missing?.status()).toBe(404);
+    await checkPage('not-found');
+    // 11 pages with axe-core: about 40 s on a quiet machine, more under load.
   }, 180_000);
 
   it('asks before deactivating: cancel leaves the connector online, confirm deactivates it', async () => {
