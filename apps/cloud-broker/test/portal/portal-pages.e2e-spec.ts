@@ -372,6 +372,7 @@ describe('cloud portal pages: home, regions, names, confirmations, phones and ac
     await checkPage('confirm-deactivate');
     const missing = await p.goto(`${brokerUrl}/portal/companies/00000000-0000-4000-8000-000000000000`);
     expect(missing?.status()).toBe(404);
+    expect(await p.textContent('#user-email')).toBe(EMAIL);
     await checkPage('not-found');
     // 11 pages with axe-core: about 40 s on a quiet machine, more under load.
   }, 180_000);
