@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from '@lanbridge/logging';
 import { AuditService, type RequestMeta } from '../audit/audit.service';
 import { BROKER_CONFIG, BROKER_LOGGER, type BrokerConfig } from '../config/broker.config';
+import { renderMail } from '../mail/mail-templates';
 import { MailService } from '../mail/mail.service';
 import { OAuthTokenService } from '../oauth/oauth-token.service';
 import { type Attempt, type Limit, RateLimitService } from '../rate-limit/rate-limit.service';
@@ -133,7 +134,7 @@ export class AccountsService {
       target: email,
       ...meta,
     });
-    await this.sendVerification(user);
+    await this.sendVerification(user, meta.timeZone);
     return publicUser(user);
   }
 
@@ -141,7 +142,7 @@ export class AccountsService {
     if (meta.ip) await this.mailPerIp.consume(meta.ip);
     const user = await this.users.findByEmail(normalizeEmail(email));
     // Same answer whether or not the account exists (no account enumeration).
-    if (user && user.emailVerifiedAt === null) await this.sendVerification(user);
+    if (user && user.emailVerifiedAt === null) await this.sendVerification(user, meta.timeZone);
   }
 
   async verifyEmail(token: string, meta: RequestMeta): Promise<void> {
@@ -336,8 +337,15 @@ export class AccountsService {
     const link = `${this.publicUrl}/reset-password?token=${encodeURIComponent(token)}`;
     await this.mail.send({
       to: user.email,
-      subject: 'Reset your Lanbridge password',
-      text: `Hello ${user.firstName},\n\nTo choose a new password open this link within 30 minutes:\n${link}\n\nIf you did not ask for this, ignore this mail; your password stays as it is.\n`,
+      ...renderMail({
+        subject: 'Reset your Lanbridge password',
+        greeting: `Hello ${user.firstName},`,
+        paragraphs: ['Someone (we hope you) asked to choose a new password for your Lanbridge account.'],
+        action: { label: 'Choose a new password', url: link },
+        expiresAt: new Date(Date.now() + RESET_TTL_S * 1000),
+        timeZone: meta.timeZone,
+        footnote: 'If you did not ask for this, ignore this mail: your password stays as it is.',
+      }),
     });
     await this.audit.record({
       action: 'account.password_reset_requested',
@@ -368,7 +376,7 @@ export class AccountsService {
     });
   }
 
-  private async sendVerification(user: UserRecord): Promise<void> {
+  private async sendVerification(user: UserRecord, timeZone: string | undefined): Promise<void> {
     await this.users.invalidateTokens(user.id, 'verify_email');
     const token = randomToken();
     await this.users.createToken(user.id, 'verify_email', hashToken(token), VERIFY_TTL_S);
@@ -376,8 +384,15 @@ export class AccountsService {
     try {
       await this.mail.send({
         to: user.email,
-        subject: 'Confirm your Lanbridge account',
-        text: `Hello ${user.firstName},\n\nConfirm your email address by opening this link within 24 hours:\n${link}\n`,
+        ...renderMail({
+          subject: 'Confirm your Lanbridge account',
+          greeting: `Hello ${user.firstName},`,
+          paragraphs: ['Welcome to Lanbridge. Confirm your email address to finish creating your account.'],
+          action: { label: 'Confirm my email address', url: link },
+          expiresAt: new Date(Date.now() + VERIFY_TTL_S * 1000),
+          timeZone,
+          footnote: 'If you did not sign up for Lanbridge, ignore this mail: the account stays unconfirmed.',
+        }),
       });
     } catch (err) {
       // The account exists; the user can ask for the mail again.

@@ -2,6 +2,7 @@ import type { Request } from 'express';
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { Sql } from '../accounts/sql';
+import { requestTimeZone } from '../web/time-zone';
 
 export type AuditOutcome = 'success' | 'failure';
 
@@ -36,14 +37,20 @@ export interface AuditEntry {
 export interface RequestMeta {
   readonly ip: string | null;
   readonly userAgent: string | null;
+  /** The browser's time zone (the pages' `lb_tz` cookie), for times in mail; not audited. */
+  readonly timeZone?: string;
 }
 
-/** Client IP (honours TRUST_PROXY_HOPS through Express's `trust proxy`) and a bounded user agent. */
+/**
+ * Client IP (honours TRUST_PROXY_HOPS through Express's `trust proxy`), a bounded user agent
+ * and the browser's time zone when its pages told us.
+ */
 export function requestMeta(req: Request): RequestMeta {
   const ua = req.headers['user-agent'];
   return {
     ip: req.ip ?? req.socket.remoteAddress ?? null,
     userAgent: typeof ua === 'string' ? ua.slice(0, 512) : null,
+    timeZone: requestTimeZone(req),
   };
 }
 

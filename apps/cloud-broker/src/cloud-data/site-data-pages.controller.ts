@@ -7,8 +7,8 @@ import { CompaniesService } from '../companies/companies.service';
 import type { Role } from '../companies/company.repository';
 import { PortalPageFilter } from '../portal/portal-page.filter';
 import { PortalPageGuard } from '../portal/portal-page.guard';
-import type { CompanyRef } from '../portal/portal-views';
-import { page, sendPage } from '../web/layout';
+import { type CompanyRef, confirmPage } from '../portal/portal-views';
+import { html, page, sendPage } from '../web/layout';
 import { CloudDataService } from './cloud-data.service';
 import { siteDataPage } from './site-data-views';
 
@@ -36,8 +36,26 @@ export class SiteDataPagesController {
     sendPage(
       res,
       200,
-      page({ title: 'Site data', body: siteDataPage(c, data, csrf, notice), user: { email: req.auth.email }, csrf }),
+      page({ title: 'Site data', body: siteDataPage(c, data, notice), user: { email: req.auth.email }, csrf }),
     );
+  }
+
+  /** The confirmation step of the erase: the page's button leads here, this page's button erases. */
+  @Get('delete')
+  async confirmDelete(@Req() req: AuthedRequest, @Res() res: Response, @Param('orgId') orgId: string): Promise<void> {
+    const c = await this.company(req, orgId, MANAGERS);
+    const csrf = this.cookies.csrfToken(req, res);
+    const back = `/portal/companies/${c.id}/site-data`;
+    const body = confirmPage(c, 'site-data', {
+      title: 'Delete the stored site data?',
+      consequence: html`The devices and event logs the cloud keeps for ${c.name} are erased. The site keeps its own
+      records, and sends new ones while its data push is on.`,
+      action: `${back}/delete`,
+      confirmLabel: 'Delete site data',
+      cancelHref: back,
+      csrf,
+    });
+    sendPage(res, 200, page({ title: 'Delete site data', body, user: { email: req.auth.email }, csrf }));
   }
 
   @Post('delete')

@@ -1,21 +1,13 @@
-import { type CompanyRef, companyNav } from '../portal/portal-views';
-import { html, type SafeHtml } from '../web/layout';
+import { type CompanyRef, companyNav, noticeLine } from '../portal/portal-views';
+import { html, type SafeHtml, time } from '../web/layout';
 import { EVENT_LOGS_SHOWN, type SiteDataOverview } from './cloud-data.service';
-
-function when(d: Date | null | undefined): string {
-  if (!d) return '—';
-  return new Date(d)
-    .toISOString()
-    .replace('T', ' ')
-    .replace(/\.\d+Z$/, ' UTC');
-}
 
 const onOff = (on: boolean): SafeHtml => (on ? html`<span class="ok">on</span>` : html`<span class="muted">off</span>`);
 
 /** The company's pushed site data: devices, the newest event logs, and (admins) the erase button. */
-export function siteDataPage(c: CompanyRef, data: SiteDataOverview, csrf: string, notice?: string): SafeHtml {
+export function siteDataPage(c: CompanyRef, data: SiteDataOverview, notice?: string): SafeHtml {
   const manage = c.role === 'owner' || c.role === 'admin';
-  return html`${companyNav(c, 'site-data')} ${notice ? html`<p class="ok" id="notice">${notice}</p>` : ''}
+  return html`${companyNav(c, 'site-data')} ${noticeLine(notice)}
     <div class="card">
       <h1>Site data</h1>
       <p class="muted">
@@ -29,25 +21,25 @@ export function siteDataPage(c: CompanyRef, data: SiteDataOverview, csrf: string
       ${
         data.devices.length === 0
           ? html`<p class="muted" id="no-devices">The site has not sent any device.</p>`
-          : html`<table id="devices">
+          : html`<table id="devices" class="stack">
               <thead>
                 <tr>
-                  <th>Name</th>
-                  <th>Status</th>
-                  <th>Firmware</th>
-                  <th>Last seen</th>
+                  <th scope="col">Name</th>
+                  <th scope="col">Status</th>
+                  <th scope="col">Firmware</th>
+                  <th scope="col">Last seen</th>
                 </tr>
               </thead>
               <tbody>
                 ${data.devices.map(
                   (d) =>
                     html`<tr class="device" data-sn="${d.sn}">
-                      <td>${d.name ?? d.sn}<br /><span class="muted mono">${d.sn}</span></td>
-                      <td>
+                      <td data-label="Name">${d.name ?? d.sn}<br /><span class="muted mono">${d.sn}</span></td>
+                      <td data-label="Status">
                         ${d.online ? html`<span class="ok">Online</span>` : html`<span class="error">Offline</span>`}
                       </td>
-                      <td>${d.firmware ?? '—'}</td>
-                      <td>${when(d.lastSeenAt)}</td>
+                      <td data-label="Firmware">${d.firmware ?? '—'}</td>
+                      <td data-label="Last seen">${time(d.lastSeenAt)}</td>
                     </tr>`,
                 )}
               </tbody>
@@ -60,25 +52,25 @@ export function siteDataPage(c: CompanyRef, data: SiteDataOverview, csrf: string
         data.eventLogs.length === 0
           ? html`<p class="muted" id="no-event-logs">The site has not sent any event log.</p>`
           : html`<p class="muted">The newest ${EVENT_LOGS_SHOWN}.</p>
-              <table id="event-logs">
+              <table id="event-logs" class="stack">
                 <thead>
                   <tr>
-                    <th>Time (UTC)</th>
-                    <th>Device</th>
-                    <th>Event</th>
-                    <th>Level</th>
+                    <th scope="col">Time</th>
+                    <th scope="col">Device</th>
+                    <th scope="col">Event</th>
+                    <th scope="col">Level</th>
                   </tr>
                 </thead>
                 <tbody>
                   ${data.eventLogs.map(
                     (e) =>
                       html`<tr class="event-log" data-id="${e.id}">
-                        <td>${when(e.time)}</td>
-                        <td>${e.deviceName ?? e.deviceSn ?? '—'}</td>
-                        <td>
+                        <td data-label="Time">${time(e.time)}</td>
+                        <td data-label="Device">${e.deviceName ?? e.deviceSn ?? '—'}</td>
+                        <td data-label="Event">
                           ${e.eventName ?? '—'}${e.eventCode !== null ? html` <span class="muted">(${e.eventCode})</span>` : ''}
                         </td>
-                        <td>${e.level ?? '—'}</td>
+                        <td data-label="Level">${e.level ?? '—'}</td>
                       </tr>`,
                   )}
                 </tbody>
@@ -93,10 +85,9 @@ export function siteDataPage(c: CompanyRef, data: SiteDataOverview, csrf: string
               Erases the devices and event logs stored in the cloud for this company. The site keeps its own records,
               and sends new ones while its data push is on.
             </p>
-            <form method="post" action="/portal/companies/${c.id}/site-data/delete" id="delete-site-data">
-              <input type="hidden" name="_csrf" value="${csrf}" />
-              <button class="danger" type="submit">Delete stored site data</button>
-            </form>
+            <p id="delete-site-data">
+              <a class="button danger" href="/portal/companies/${c.id}/site-data/delete">Delete stored site data…</a>
+            </p>
           </div>`
         : ''
     }`;

@@ -6,6 +6,7 @@ import type { Sql } from '../accounts/sql';
 import { UserRepository } from '../accounts/user.repository';
 import { AuditService, type RequestMeta } from '../audit/audit.service';
 import { BROKER_CONFIG, type BrokerConfig } from '../config/broker.config';
+import { renderMail } from '../mail/mail-templates';
 import { MailService } from '../mail/mail.service';
 import {
   type Company,
@@ -176,8 +177,18 @@ export class CompaniesService {
     const link = `${this.publicUrl}/invitations/accept?token=${encodeURIComponent(token)}`;
     await this.mail.send({
       to: email,
-      subject: `You are invited to ${me.company.name} on Lanbridge`,
-      text: `You were invited to join ${me.company.name} as ${role}.\n\nAccept within 7 days (sign up first with this email address if you have no account):\n${link}\n`,
+      ...renderMail({
+        subject: `You are invited to ${me.company.name} on Lanbridge`,
+        paragraphs: [
+          `You were invited to join ${me.company.name} on Lanbridge as ${role}.`,
+          'Accept the invitation with this email address. If you have no Lanbridge account yet, the link lets you sign up first.',
+        ],
+        action: { label: `Join ${me.company.name}`, url: link },
+        expiresAt: new Date(inv.expiresAt),
+        // The inviter's zone: the invitee has not visited yet.
+        timeZone: meta.timeZone,
+        footnote: 'If you did not expect this invitation, ignore this mail.',
+      }),
     });
     await this.audit.record({
       action: 'member.invited',

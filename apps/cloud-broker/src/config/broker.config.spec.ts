@@ -30,3 +30,38 @@ describe('broker config: push endpoints', () => {
     );
   });
 });
+
+describe('broker config: regions (AREAS)', () => {
+  it('defaults to one region at the public URL', () => {
+    const c = loadBrokerConfig({ BROKER_PUBLIC_URL: 'https://broker.example.com/' });
+    expect(c.accounts.areas).toEqual([{ id: 'default', name: 'Default', brokerUrl: 'https://broker.example.com' }]);
+    expect(c.accounts.brokerArea).toBe('default');
+  });
+
+  it('reads "Name=URL,..." with ids made from the names, and the JSON form', () => {
+    const c = loadBrokerConfig({
+      AREAS: 'Singapore=https://sg.example.com/, Europe (Frankfurt)=https://eu.example.com',
+      BROKER_AREA: 'europe-frankfurt',
+    });
+    expect(c.accounts.areas).toEqual([
+      { id: 'singapore', name: 'Singapore', brokerUrl: 'https://sg.example.com' },
+      { id: 'europe-frankfurt', name: 'Europe (Frankfurt)', brokerUrl: 'https://eu.example.com' },
+    ]);
+    expect(c.accounts.brokerArea).toBe('europe-frankfurt');
+    const json = loadBrokerConfig({ AREAS: '[{"id":"us","name":"America","brokerUrl":"https://us.example.com"}]' });
+    expect(json.accounts.areas).toEqual([{ id: 'us', name: 'America', brokerUrl: 'https://us.example.com' }]);
+  });
+
+  it('refuses bad lists at start-up, naming the setting', () => {
+    expect(() => loadBrokerConfig({ AREAS: 'Singapore' })).toThrow(/AREAS "Singapore" is not Name=URL/);
+    expect(() => loadBrokerConfig({ AREAS: 'Singapore=ftp://sg.example.com' })).toThrow(
+      /AREAS area singapore: brokerUrl must be an http\(s\) URL/,
+    );
+    expect(() => loadBrokerConfig({ AREAS: 'A=https://a.example.com,a=https://b.example.com' })).toThrow(
+      /AREAS area id "a" is listed twice/,
+    );
+    expect(() => loadBrokerConfig({ AREAS: 'Asia=https://a.example.com', BROKER_AREA: 'eu' })).toThrow(
+      /BROKER_AREA "eu" is not in AREAS/,
+    );
+  });
+});

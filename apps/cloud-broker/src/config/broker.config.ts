@@ -76,7 +76,8 @@ const spec = {
     default: 'Lanbridge <no-reply@lanbridge.local>',
   }),
   AREAS: env.optionalString({
-    description: 'JSON list of areas [{"id","name","brokerUrl"}]; default one area "default" at BROKER_PUBLIC_URL',
+    description:
+      'regions connectors are activated into, each with the broker URL its connectors dial: "Name=URL,Name=URL" (id = the name in lower case) or JSON [{"id","name","brokerUrl"}]; default one region "default" at BROKER_PUBLIC_URL',
   }),
   BROKER_AREA: env.optionalString({ description: 'area id this broker serves; default the first of AREAS' }),
   TRUST_PROXY_HOPS: env.int({
@@ -264,8 +265,25 @@ function parseJsonList(raw: string): Parsed<unknown[]> {
   return Array.isArray(v) ? { ok: true, value: v } : { ok: false, error: 'must be a JSON list' };
 }
 
+/** `Singapore=https://sg.example.com, Europe (Frankfurt)=https://eu.example.com` → JSON form. */
+function namedAreaList(raw: string): Parsed<unknown[]> {
+  const out: unknown[] = [];
+  for (const item of raw.split(',')) {
+    const eq = item.indexOf('=');
+    const name = item.slice(0, eq).trim();
+    if (eq < 0 || !name) return { ok: false, error: `"${item.trim()}" is not Name=URL` };
+    const id = name
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, 32);
+    out.push({ id, name, brokerUrl: item.slice(eq + 1).trim() });
+  }
+  return { ok: true, value: out };
+}
+
 function parseAreas(raw: string): Parsed<AreaConfig[]> {
-  const list = parseJsonList(raw);
+  const list = raw.trim().startsWith('[') ? parseJsonList(raw) : namedAreaList(raw);
   if (!list.ok) return list;
   const out: AreaConfig[] = [];
   for (const a of list.value) {
@@ -273,11 +291,22 @@ function parseAreas(raw: string): Parsed<AreaConfig[]> {
       return { ok: false, error: 'each area needs string id, name and brokerUrl' };
     }
     if (!AREA_ID.test(a.id)) return { ok: false, error: `area id "${a.id}" must be lower-case letters, digits, -` };
-    if (!/^https?:\/\/[^/]+/.test(a.brokerUrl)) return { ok: false, error: `area ${a.id}: brokerUrl must be http(s)` };
+    if (!a.name.trim() || a.name.length > 100)
+      return { ok: false, error: `area ${a.id}: name must be 1-100 characters` };
+    if (!isBrokerUrl(a.brokerUrl)) return { ok: false, error: `area ${a.id}: brokerUrl must be an http(s) URL` };
     if (out.some((o) => o.id === a.id)) return { ok: false, error: `area id "${a.id}" is listed twice` };
     out.push({ id: a.id, name: a.name, brokerUrl: a.brokerUrl.replace(/\/+$/, '') });
   }
   return out.length > 0 ? { ok: true, value: out } : { ok: false, error: 'must list at least one area' };
+}
+
+function isBrokerUrl(raw: string): boolean {
+  try {
+    const u = new URL(raw);
+    return (u.protocol === 'http:' || u.protocol === 'https:') && u.hostname !== '' && !u.username && !u.search;
+  } catch {
+    return false;
+  }
 }
 
 function parseClients(raw: string): Parsed<OAuthClientConfig[]> {

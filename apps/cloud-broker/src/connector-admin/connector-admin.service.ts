@@ -32,6 +32,19 @@ export function parseLocalAppUrl(raw: unknown): string | undefined {
   return u.toString().replace(/\/+$/, '');
 }
 
+/** Longest connector name (characters). */
+export const CONNECTOR_NAME_MAX = 100;
+
+/** 1-100 characters once trimmed, no control characters; inner runs of spaces become one. */
+export function parseConnectorName(raw: unknown): string | undefined {
+  if (typeof raw !== 'string' || raw.length > CONNECTOR_NAME_MAX * 4) return undefined;
+  const name = raw.trim().replace(/\s+/g, ' ');
+  // eslint-disable-next-line no-control-regex
+  if (name.length === 0 || [...name].length > CONNECTOR_NAME_MAX || /[\u0000-\u001f\u007f-\u009f]/.test(name))
+    return undefined;
+  return name;
+}
+
 /**
  * What an admin does to connectors: list with live status, change the local application's
  * address (pushed over the tunnel), deactivate (key revoked, live tunnel closed with REVOKED).
@@ -100,6 +113,34 @@ export class ConnectorAdminService implements OnModuleInit {
     return { pushed };
   }
 
+  /** Names the connector as people know it; the host name it reported stays as it is. */
+  async rename(
+    orgId: string,
+    connectorId: string,
+    raw: unknown,
+    actor: { userId: string } & RequestMeta,
+  ): Promise<void> {
+    const name = parseConnectorName(raw);
+    if (!name)
+      throw new PortalError(
+        PortalErrorCode.INVALID_CONNECTOR_NAME,
+        `a connector name is 1-${CONNECTOR_NAME_MAX} characters without control characters`,
+      );
+    const before = await this.get(orgId, connectorId);
+    if (!(await this.directory.rename(orgId, connectorId, name)))
+      throw new PortalError(PortalErrorCode.CONNECTOR_NOT_FOUND, 'connector is deactivated');
+    await this.audit.record({
+      action: 'connector.renamed',
+      outcome: 'success',
+      orgId,
+      actorUserId: actor.userId,
+      ip: actor.ip,
+      userAgent: actor.userAgent,
+      target: connectorId,
+      details: { from: before.name, to: name },
+    });
+  }
+
   /** Revokes the key and closes the live tunnel with TUNNEL_ERR_REVOKED, on whichever node holds it. */
   async deactivate(orgId: string, connectorId: string, actor: { userId: string } & RequestMeta): Promise<void> {
     const c = await this.get(orgId, connectorId);
@@ -115,7 +156,7 @@ export class ConnectorAdminService implements OnModuleInit {
       ip: actor.ip,
       userAgent: actor.userAgent,
       target: connectorId,
-      details: { hostname: c.hostname, closedLiveTunnel },
+      details: { name: c.name, hostname: c.hostname, closedLiveTunnel },
     });
     this.log.info({ orgId, connectorId, closedLiveTunnel }, 'connector deactivated');
   }

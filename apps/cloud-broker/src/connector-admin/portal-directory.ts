@@ -145,6 +145,17 @@ export class PortalDirectory {
     return rows.length === 1;
   }
 
+  /** Renames an active connector of `orgId`; false when there is none (unknown, foreign, deactivated). */
+  async rename(orgId: string, connectorId: string, name: string): Promise<boolean> {
+    if (!UUID.test(connectorId)) return false;
+    const rows = await this.sql.rows<{ id: string }>(
+      `UPDATE ${this.sql.t('connector')} SET "name" = $3
+       WHERE "id" = $1 AND "organization_id" = $2 AND "revoked_at" IS NULL RETURNING "id"`,
+      [connectorId, orgId, name],
+    );
+    return rows.length === 1;
+  }
+
   async setLocalAppUrl(connectorId: string, url: string, pending: boolean): Promise<void> {
     await this.sql.rows(
       `UPDATE ${this.sql.t('connector')} SET "local_app_url" = $2, "local_app_url_pending" = $3 WHERE "id" = $1`,

@@ -6,7 +6,7 @@ import { WebCookies } from '../accounts/web-session';
 import { requestMeta } from '../audit/audit.service';
 import { CompaniesService } from '../companies/companies.service';
 import { RateLimitService, type Limit } from '../rate-limit/rate-limit.service';
-import { html, page, type SafeHtml, sendPage } from '../web/layout';
+import { html, page, type SafeHtml, sendPage, time } from '../web/layout';
 import { DeviceFlowService, type PendingDevice } from './device-flow.service';
 
 function field(body: unknown, name: string): string {
@@ -141,7 +141,7 @@ export class ActivatePagesController {
     const body = html`<div class="card">
       <h1>Approve this connector?</h1>
       <p>Only approve a connector you are installing now. Compare these details with the connector's page.</p>
-      <table>
+      <table class="details">
         <tr>
           <th>Code</th>
           <td class="mono">${d.userCode}</td>
@@ -159,12 +159,12 @@ export class ActivatePagesController {
           <td id="device-ip">${d.requesterIp ?? 'unknown'}</td>
         </tr>
         <tr>
-          <th>Area</th>
-          <td>${d.areaName}</td>
+          <th>Region</th>
+          <td id="device-area">${d.areaName}</td>
         </tr>
         <tr>
           <th>Expires</th>
-          <td>${d.expiresAt}</td>
+          <td>${time(d.expiresAt)}</td>
         </tr>
       </table>
       <form method="post" action="/activate">

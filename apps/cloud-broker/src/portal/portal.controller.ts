@@ -10,10 +10,18 @@ import { ROLES, type Role } from '../companies/company.repository';
 import { ActivationCodeService, type CreatedActivationCode } from '../connector-admin/activation-code.service';
 import { ConnectorAdminService } from '../connector-admin/connector-admin.service';
 import { OrgQrService } from '../org-qr/org-qr.service';
-import { page, sendPage, type SafeHtml } from '../web/layout';
+import { html, page, sendPage, type SafeHtml } from '../web/layout';
 import { PortalPageFilter } from './portal-page.filter';
 import { PortalPageGuard } from './portal-page.guard';
-import { auditPage, type CompanyRef, companiesPage, connectorsPage, overviewPage, qrPage } from './portal-views';
+import {
+  auditPage,
+  type CompanyRef,
+  companiesPage,
+  confirmPage,
+  connectorsPage,
+  overviewPage,
+  qrPage,
+} from './portal-views';
 
 type Form = Record<string, unknown> | undefined;
 type AuthedRequest = Request & { auth: AuthContext };
@@ -27,6 +35,7 @@ const NOTICES: Readonly<Record<string, string>> = {
   'address-pushed': 'Server address saved and sent to the connector.',
   'address-saved': 'Server address saved; the connector gets it when it reconnects.',
   deactivated: 'Connector deactivated: its key is revoked and its tunnel closed.',
+  'connector-renamed': 'Connector renamed.',
   rotated: 'New QR code issued; the previous one is revoked.',
 };
 
@@ -106,6 +115,46 @@ export class PortalController {
     res.redirect(303, `/portal/companies/${c.id}/connectors?n=${pushed ? 'address-pushed' : 'address-saved'}`);
   }
 
+  @Post('companies/:orgId/connectors/:connectorId/name')
+  async renameConnector(
+    @Req() req: AuthedRequest,
+    @Res() res: Response,
+    @Param('orgId') orgId: string,
+    @Param('connectorId') connectorId: string,
+    @Body() body: Form,
+  ) {
+    const c = await this.company(req, orgId, MANAGERS);
+    await this.connectors.rename(c.id, connectorId, body?.name, { userId: req.auth.userId, ...requestMeta(req) });
+    res.redirect(303, `/portal/companies/${c.id}/connectors?n=connector-renamed`);
+  }
+
+  /** The confirmation step: the list's Deactivate button leads here, this page's button does it. */
+  @Get('companies/:orgId/connectors/:connectorId/deactivate')
+  async confirmDeactivate(
+    @Req() req: AuthedRequest,
+    @Res() res: Response,
+    @Param('orgId') orgId: string,
+    @Param('connectorId') connectorId: string,
+  ) {
+    const c = await this.company(req, orgId, MANAGERS);
+    const k = await this.connectors.get(c.id, connectorId);
+    const list = `/portal/companies/${c.id}/connectors`;
+    if (k.revokedAt) {
+      res.redirect(303, list);
+      return;
+    }
+    const body = confirmPage(c, 'connectors', {
+      title: `Deactivate ${k.name}?`,
+      consequence: html`Its key is revoked and its tunnel closed at once: the phone app and the web can no longer reach
+      the site through it. This cannot be undone; to connect the site again, activate a connector anew.`,
+      action: `${list}/${k.id}/deactivate`,
+      confirmLabel: 'Deactivate connector',
+      cancelHref: list,
+      csrf: this.csrf(req, res),
+    });
+    this.send(req, res, 'Deactivate connector', body);
+  }
+
   @Post('companies/:orgId/connectors/:connectorId/deactivate')
   async deactivate(
     @Req() req: AuthedRequest,
@@ -132,7 +181,23 @@ export class PortalController {
     const c = await this.company(req, orgId);
     const qr = await this.orgQr.current(c.id);
     const svg = await this.orgQr.svg(c.id);
-    this.send(req, res, 'Organisation QR', qrPage(c, qr, svg, this.csrf(req, res), this.notice(req)));
+    this.send(req, res, 'Organisation QR', qrPage(c, qr, svg, this.notice(req)));
+  }
+
+  @Get('companies/:orgId/qr/rotate')
+  async confirmRotate(@Req() req: AuthedRequest, @Res() res: Response, @Param('orgId') orgId: string) {
+    const c = await this.company(req, orgId, MANAGERS);
+    const qrPath = `/portal/companies/${c.id}/qr`;
+    const body = confirmPage(c, 'qr', {
+      title: 'Rotate the QR code?',
+      consequence: html`A new code is issued and the current one is revoked at once: printed or saved copies stop
+      working, and people who have not added ${c.name} to the phone app yet need the new code.`,
+      action: `${qrPath}/rotate`,
+      confirmLabel: 'Rotate QR code',
+      cancelHref: qrPath,
+      csrf: this.csrf(req, res),
+    });
+    this.send(req, res, 'Rotate QR code', body);
   }
 
   @Get('companies/:orgId/qr.png')
@@ -190,7 +255,17 @@ export class PortalController {
     // The company's events plus the viewer's own sign-ins (those belong to no company).
     const signIns = mine.filter((e) => e.orgId === null && e.action.startsWith('account.'));
     const merged = [...forOrg, ...signIns].sort((a, b) => b.at.localeCompare(a.at));
-    this.send(req, res, 'Audit log', auditPage(c, merged));
+    // Targets are ids (the company, connectors, members): shown by name.
+    const [connectors, members] = await Promise.all([
+      this.connectors.list(c.id),
+      this.companies.members(req.auth.userId, c.id),
+    ]);
+    const names = new Map<string, string>([
+      [c.id, c.name],
+      ...connectors.map((k): [string, string] => [k.id, k.name]),
+      ...members.map((m): [string, string] => [m.userId, `${m.firstName} ${m.lastName}`]),
+    ]);
+    this.send(req, res, 'Audit log', auditPage(c, merged, names));
   }
 
   private async company(req: AuthedRequest, orgId: string, roles?: readonly Role[]): Promise<CompanyRef> {

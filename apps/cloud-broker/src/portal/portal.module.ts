@@ -17,6 +17,8 @@ import type { TunnelDirectory } from '../tunnel/tunnel-registry';
 import { PortalController } from './portal.controller';
 import { PortalPageFilter } from './portal-page.filter';
 import { PortalPageGuard } from './portal-page.guard';
+import { AssetsController } from '../web/assets.controller';
+import { HomeController } from '../web/home.controller';
 
 export interface PortalModuleDeps {
   readonly registry: TunnelDirectory;
@@ -25,7 +27,7 @@ export interface PortalModuleDeps {
 }
 
 /**
- * Cloud portal pages, organisation QR (resolve), connector administration and activation
+ * Cloud portal pages (and the broker's home page and page assets), organisation QR (resolve), connector administration and activation
  * codes. Uses the accounts module's global providers (AuthService, WebCookies, CompaniesService,
  * AuditService, AreasService, SigningKeyService, BROKER_CONFIG).
  */
@@ -34,7 +36,7 @@ export class PortalModule {
   static forRoot(deps: PortalModuleDeps): DynamicModule {
     return {
       module: PortalModule,
-      controllers: [PortalController, OrgQrController, ConnectorActivationController],
+      controllers: [PortalController, OrgQrController, ConnectorActivationController, HomeController, AssetsController],
       providers: [
         { provide: TUNNEL_DIRECTORY, useValue: deps.registry },
         { provide: TUNNEL_ADDED, useValue: deps.onTunnelAdded },

@@ -1,4 +1,5 @@
 import type { Response } from 'express';
+import { PORTAL_CSS_HREF, PORTAL_JS_HREF } from './portal-assets';
 
 /** HTML that is already safe to embed (built by `html` or `raw`). */
 export class SafeHtml {
@@ -44,21 +45,8 @@ export function html(strings: TemplateStringsArray, ...values: Interpolation[]):
   return new SafeHtml(out);
 }
 
-export const PAGE_CSS = `
-:root{color-scheme:light dark;--fg:#1b1f24;--bg:#f6f7f9;--card:#fff;--muted:#5b6470;--accent:#1f6feb;--bad:#c62828;--ok:#2e7d32;--line:#d6dae0}
-@media (prefers-color-scheme:dark){:root{--fg:#e6e8eb;--bg:#0f1215;--card:#181c21;--muted:#9aa4af;--line:#2c333b}}
-*{box-sizing:border-box}body{margin:0;font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--fg);background:var(--bg)}
-header{display:flex;align-items:center;justify-content:space-between;padding:.75rem 1.25rem;background:var(--card);border-bottom:1px solid var(--line)}
-header a.brand{font-weight:700;color:var(--fg);text-decoration:none}header form{display:inline;margin:0}
-main{max-width:44rem;margin:2rem auto;padding:0 1rem}.card{background:var(--card);border:1px solid var(--line);border-radius:10px;padding:1.5rem;margin-bottom:1rem}
-h1{font-size:1.5rem;margin:0 0 1rem}label{display:block;margin:.75rem 0 .25rem;font-weight:600}
-input,select{width:100%;padding:.55rem .7rem;border:1px solid var(--line);border-radius:6px;background:var(--bg);color:var(--fg);font:inherit}
-button,.button{display:inline-block;margin-top:1rem;padding:.55rem 1.1rem;border:0;border-radius:6px;background:var(--accent);color:#fff;font:inherit;cursor:pointer;text-decoration:none}
-button.secondary{background:transparent;color:var(--fg);border:1px solid var(--line)}button.danger{background:var(--bad)}
-.error{color:var(--bad);font-weight:600}.ok{color:var(--ok);font-weight:600}.muted{color:var(--muted)}
-table{width:100%;border-collapse:collapse}th,td{text-align:left;padding:.4rem;border-bottom:1px solid var(--line)}
-code,.mono{font-family:ui-monospace,SFMono-Regular,Menlo,monospace}.code{font-size:1.6rem;letter-spacing:.15em}
-`;
+/** The parts of the site the top navigation links to. */
+export type Section = 'home' | 'portal' | 'app' | 'sign-in' | 'sign-up';
 
 export interface PageOptions {
   readonly title: string;
@@ -67,36 +55,70 @@ export interface PageOptions {
   readonly user?: { readonly email: string };
   readonly csrf?: string;
   readonly lang?: string;
+  /** Marks the current part in the navigation; default `portal` when signed in. */
+  readonly section?: Section;
 }
 
-/** A whole HTML document with the shared header and CSS. */
+function navLink(href: string, label: string, current: boolean): SafeHtml {
+  return current ? html`<a href="${href}" aria-current="page">${label}</a>` : html`<a href="${href}">${label}</a>`;
+}
+
+/** A whole HTML document: header with the navigation, the page, and the shared CSS and script. */
 export function page(o: PageOptions): string {
+  const section = o.section ?? (o.user ? 'portal' : undefined);
+  const links = [
+    navLink('/', 'Home', section === 'home'),
+    navLink('/portal', 'Portal', section === 'portal'),
+    navLink('/app/', 'Phone app', section === 'app'),
+    ...(o.user
+      ? []
+      : [navLink('/sign-in', 'Sign in', section === 'sign-in'), navLink('/sign-up', 'Sign up', section === 'sign-up')]),
+  ];
   const userBar = o.user
-    ? html`<span class="muted">${o.user.email}</span>
+    ? html`<div class="user">
+        <span class="muted" id="user-email">${o.user.email}</span>
         <form method="post" action="/sign-out">
           <input type="hidden" name="_csrf" value="${o.csrf ?? ''}" />
-          <button class="secondary" type="submit" style="margin:0 0 0 .75rem">Sign out</button>
-        </form>`
-    : html`<a href="/sign-in">Sign in</a>`;
+          <button class="secondary small" type="submit">Sign out</button>
+        </form>
+      </div>`
+    : '';
   return html`<!doctype html>
     <html lang="${o.lang ?? 'en'}">
       <head>
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>${o.title} · Lanbridge</title>
-        <style>
-          ${raw(PAGE_CSS)}
-        </style>
+        <link rel="stylesheet" href="${PORTAL_CSS_HREF}" />
+        <script src="${PORTAL_JS_HREF}" defer></script>
       </head>
       <body>
         <header>
-          <a class="brand" href="/portal">Lanbridge</a>
-          <div>${userBar}</div>
+          <a class="brand" href="/">Lanbridge</a>
+          <nav aria-label="Main" id="main-nav">${links}</nav>
+          ${userBar}
         </header>
         <main>${o.body}</main>
       </body>
     </html>`.value;
 }
+
+/** Formats an instant for the page: the ISO form for the script, UTC text until it runs. */
+export function time(d: Date | string | null | undefined): SafeHtml {
+  if (!d) return html`—`;
+  const date = new Date(d);
+  if (Number.isNaN(date.getTime())) return html`—`;
+  const iso = date.toISOString();
+  const text = iso.replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
+  return html`<time datetime="${iso}">${text}</time>`;
+}
+
+/**
+ * Pages load only same-origin styles and scripts (no inline ones); nothing may frame them.
+ * Shared by every HTML page of the broker.
+ */
+export const PAGE_CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
 
 /** Sends an HTML page; pages never go to shared caches and never get framed. */
 export function sendPage(res: Response, status: number, document: string): void {
@@ -106,8 +128,7 @@ export function sendPage(res: Response, status: number, document: string): void 
       'Content-Type': 'text/html; charset=utf-8',
       'Cache-Control': 'no-store',
       'X-Frame-Options': 'DENY',
-      'Content-Security-Policy':
-        "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'",
+      'Content-Security-Policy': PAGE_CSP,
       'Referrer-Policy': 'no-referrer',
     })
     .send(document);

@@ -104,7 +104,7 @@ describe('one site, one company', () => {
     // The second company's portal says why its connector is not online.
     const page = await (await y.user.browser.fetch(`/portal/companies/${y.id}/connectors`)).text();
     expect(page).toMatch(
-      new RegExp(`data-connector-id="${yConnector.id}"[\\s\\S]*?<span class="error status">Refused</span>`),
+      new RegExp(`data-connector-id="${yConnector.id}"[\\s\\S]*?<span class="badge error status">Refused</span>`),
     );
     expect(page).toContain('data-code="TUNNEL_ERR_SITE_CLAIMED"');
   });

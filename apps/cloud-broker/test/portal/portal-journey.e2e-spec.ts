@@ -343,7 +343,8 @@ describe('cloud portal and connector activation in a real browser', () => {
     });
 
     // --- rotate: the old QR is refused, the new one resolves and reaches the connector ---------
-    await Promise.all([portal.waitForNavigation(), portal.click('#rotate button')]);
+    await Promise.all([portal.waitForNavigation(), portal.click('#rotate a')]);
+    await Promise.all([portal.waitForNavigation(), portal.click('#confirm button')]);
     expect(await portal.textContent('#notice')).toContain('revoked');
     const old = await fetch(`${brokerUrl}/api/v1/org-qr/resolve`, {
       method: 'POST',
@@ -370,11 +371,12 @@ describe('cloud portal and connector activation in a real browser', () => {
 
     // --- deactivate: key revoked, live tunnel closed within a second ---------------------------
     await portal.goto(`${brokerUrl}/portal/companies/${orgId}/connectors`);
-    const started = Date.now();
     await Promise.all([
       portal.waitForNavigation(),
-      portal.locator(`.connector[data-connector-id="${connectorId}"] .deactivate-form button`).click(),
+      portal.locator(`.connector[data-connector-id="${connectorId}"] .deactivate-form a`).click(),
     ]);
+    const started = Date.now();
+    await Promise.all([portal.waitForNavigation(), portal.click('#confirm button')]);
     await waitFor('tunnel closed', () => connector?.runtime.client?.state !== 'online' || undefined, 1000);
     expect(Date.now() - started).toBeLessThan(1500);
     expect(broker.registry.get(connectorId)).toBeUndefined();
