@@ -8,7 +8,7 @@ import type { TunnelStream } from '@lanbridge/tunnel-protocol';
 import { type Harness, signedUpUser, startHarness } from '../accounts/harness';
 import { connectSite, FakeSite, type SiteTunnel } from '../support/fake-site';
 
-async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, ms = 10_000): Promise<T> {
+async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, ms = 30_000): Promise<T> {
   const deadline = Date.now() + ms;
   for (;;) {
     const v = await probe();
