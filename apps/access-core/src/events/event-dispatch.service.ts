@@ -144,6 +144,8 @@ export class EventDispatchService implements OnApplicationBootstrap, BeforeAppli
       const missing = ids.filter((id) => !events.some((e) => e.id === id));
       if (missing.length > 0) await this.repo.done(missing);
       await Promise.all(work);
+      // Crossed off before the next page is read, or it would list them again.
+      await this.flush();
       total += events.length;
       if (ids.length < PAGE) break;
     }

@@ -171,9 +171,13 @@ export class CloudOutboxService
         n.kind === 'alarm'
           ? { alarmId: n.alarmId, eventId: n.eventId }
           : { notificationId: n.notificationIds[0] ?? null, eventId: n.eventId };
+      // The id the cloud knows the item by: the alarm, or the notification. A push queued again
+      // for the same one (its event followed up again after a crash) is then taken as seen.
+      const itemId = n.kind === 'alarm' ? n.alarmId : (n.notificationIds[0] ?? null);
       rows.push({
         kind: 'push',
         payload: {
+          ...(itemId ? { id: itemId } : {}),
           recipients,
           notification: {
             type: n.kind === 'alarm' ? 'alarm' : 'notification',

@@ -30,9 +30,14 @@ const BATCH_PATH: { readonly [K in BatchKind]: string } = {
   'event-log': '/v1/event-logs',
 };
 
-/** The id an item carries to the cloud (and is acknowledged with): the event id for event logs. */
+/**
+ * The id an item carries to the cloud (and is acknowledged with): the event id for event logs,
+ * the alarm or notification id for pushes (rows queued by older versions: the row id).
+ */
 function itemId(row: Pick<OutboxRow, 'id' | 'kind' | 'payload'>): string {
-  return row.kind === 'event-log' && typeof row.payload.id === 'string' ? row.payload.id : row.id;
+  return (row.kind === 'event-log' || row.kind === 'push') && typeof row.payload.id === 'string'
+    ? row.payload.id
+    : row.id;
 }
 
 function itemIdOf(r: RejectedOutboxRow): string {
