@@ -77,7 +77,7 @@ describe('alarms across a kill -9 of access-core', () => {
     await schema.drop();
   });
 
-  it('publishes, notifies and queues for the cloud, once, every alarm answered OK before the kill', async () => {
+  it('publishes, notifies and queues for the cloud, once, every alarm and notification of lines answered OK before the kill', async () => {
     let token = await login();
     const settings = await fetch(`${url}/api/v1/settings/cloud`, {
       method: 'PUT',
@@ -87,6 +87,14 @@ describe('alarms across a kill -9 of access-core', () => {
     expect(settings.status).toBe(200);
     const registry = await fetch(`${url}/iclock/registry?SN=${SN}`, { method: 'POST', body: 'LockCount=1' });
     expect(registry.status).toBe(200);
+    // A person whose own access (a normal event) becomes a notification for them.
+    const person = await fetch(`${url}/api/v1/people`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ pin: '8801', firstName: 'Nora', lastName: 'Crash', cardNo: '88010001' }),
+    });
+    expect(person.status).toBe(201);
+    const personId = ((await person.json()) as { id: string }).id;
 
     // A client on the stream, live from now.
     const before = await StreamClient.open(url, token, 'protocol');
@@ -96,12 +104,14 @@ describe('alarms across a kill -9 of access-core', () => {
 
     // Unknown cards: event 27, an exception, an alarm each.
     const cards = Array.from({ length: LINES }, (_, i) => `77${process.pid % 10_000}${String(i).padStart(3, '0')}`);
-    const body = cards
-      .map(
+    const personLine = `time=2026-01-05 10:01:00\tpin=8801\tcardno=88010001\teventaddr=1\tevent=0\tinoutstatus=0\tverifytype=1\tindex=${LINES + 1}`;
+    const body = [
+      ...cards.map(
         (card, i) =>
           `time=2026-01-05 10:00:${String(i).padStart(2, '0')}\tpin=0\tcardno=${card}\teventaddr=1\tevent=27\tinoutstatus=0\tverifytype=1\tindex=${i + 1}`,
-      )
-      .join('\r\n');
+      ),
+      personLine,
+    ].join('\r\n');
     const upload = await fetch(`${url}/iclock/cdata?SN=${SN}&table=rtlog`, { method: 'POST', body: `${body}\r\n` });
     const answer = await upload.text();
     app!.child.kill('SIGKILL');
@@ -148,14 +158,33 @@ describe('alarms across a kill -9 of access-core', () => {
     // Queued for the cloud (nothing listens at CLOUD_UPLINK_URL, so the rows stay).
     await waitFor('pushes queued', async () => {
       const rows = await sql<{ alarm: string }>(
-        `SELECT DISTINCT payload->'notification'->'data'->>'alarmId' AS alarm FROM cloud_outbox WHERE kind = 'push'`,
+        `SELECT DISTINCT payload->'notification'->'data'->>'alarmId' AS alarm FROM cloud_outbox WHERE kind = 'push' AND payload->'notification'->>'type' = 'alarm'`,
       );
       return rows.length >= LINES;
     });
     const queued = await sql<{ alarm: string }>(
-      `SELECT payload->'notification'->'data'->>'alarmId' AS alarm FROM cloud_outbox WHERE kind = 'push'`,
+      `SELECT payload->'notification'->'data'->>'alarmId' AS alarm FROM cloud_outbox WHERE kind = 'push' AND payload->'notification'->>'type' = 'alarm'`,
     );
     expect(new Set(queued.map((r) => r.alarm))).toEqual(new Set(alarmIds));
+    // The person's notification: stored once, in the log once, queued for the cloud.
+    await waitFor('the person notified', async () => {
+      const n = await sql<{ n: number }>(`SELECT count(*)::int AS n FROM notification WHERE recipient_person_id = $1`, [
+        personId,
+      ]);
+      return n[0].n >= 1;
+    });
+    expect(await sql(`SELECT id FROM notification WHERE recipient_person_id = $1`, [personId])).toHaveLength(1);
+    expect(
+      await sql(`SELECT id FROM stream_event WHERE type = 'notification' AND audience @> $1::jsonb`, [
+        JSON.stringify({ personIds: [personId] }),
+      ]),
+    ).toHaveLength(1);
+    await waitFor('the person push queued', async () => {
+      const rows = await sql(`SELECT id FROM cloud_outbox WHERE kind = 'push' AND payload->'recipients' ? $1`, [
+        `personnel:${personId}`,
+      ]);
+      return rows.length >= 1;
+    });
     // Nothing left to follow up.
     await waitFor('follow-up finished', async () => (await sql(`SELECT 1 FROM event_dispatch`)).length === 0);
   });
