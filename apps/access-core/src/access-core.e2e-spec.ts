@@ -84,6 +84,7 @@ describe('access-core over HTTP against PostgreSQL', () => {
       'EventFingerprint1767600000000',
       'PushRejectedLine1767610000000',
       'DeviceApproval1767620000000',
+      'EventDispatch1767630000000',
     ]);
   });
 
@@ -226,7 +227,8 @@ describe('access-core migrations', () => {
         (await pg.query(`SELECT to_regclass($1) AS t`, [`"${schema}".${table}`])).rows[0].t !== null;
       const mobilePath = ['stream_event', 'stream_cursor', 'idempotency_record', 'cloud_outbox'];
       const tables = ['site_setting', 'device', 'access_event', 'auth_session', ...mobilePath];
-      for (const t of [...tables, 'push_rejected_line']) expect(await exists(t)).toBe(true);
+      for (const t of [...tables, 'push_rejected_line', 'event_dispatch', 'cloud_outbox_rejected'])
+        expect(await exists(t)).toBe(true);
       const columns = async (table: string): Promise<string[]> =>
         (
           await pg.query<{ column_name: string }>(
@@ -235,6 +237,12 @@ describe('access-core migrations', () => {
           )
         ).rows.map((r) => r.column_name);
       // Newest first, each migration's down undoes exactly its up.
+      expect(await columns('stream_event')).toContain('key');
+      await ds.undoLastMigration({ transaction: 'each' });
+      expect(await exists('event_dispatch')).toBe(false);
+      expect(await exists('cloud_outbox_rejected')).toBe(false);
+      expect(await columns('stream_event')).not.toContain('key');
+      expect(await exists('push_rejected_line')).toBe(true);
       await ds.undoLastMigration({ transaction: 'each' });
       expect(await columns('device')).not.toContain('approval');
       await ds.undoLastMigration({ transaction: 'each' });

@@ -95,6 +95,7 @@ describe('access-core on embedded PGlite (built app)', () => {
         'EventFingerprint1767600000000',
         'PushRejectedLine1767610000000',
         'DeviceApproval1767620000000',
+        'EventDispatch1767630000000',
       ],
     });
     expect((await fetch(`${running.url}/readyz`)).status).toBe(200);

@@ -108,7 +108,8 @@ export class AccessEventRepository extends OrmRepository<AccessEventEntity> {
   }
 
   /**
-   * Inserts a batch of events and the alarms of those that are new; an event whose (deviceId,
+   * Inserts a batch of events and the alarms of those that are new, each new event also listed
+   * in `event_dispatch` until its follow-up is done; an event whose (deviceId,
    * deviceIndex, fingerprint) is already stored — or repeated within the batch — is skipped with
    * its alarm.
    * Returns, by event id, the rows stored, and the rows the database refused (see isRowError).
@@ -177,6 +178,7 @@ export class AccessEventRepository extends OrmRepository<AccessEventEntity> {
     const out = new Map<string, StoredBatchEvent>();
     const alarmTable = this.dataSource.getRepository(AlarmEntity).metadata;
     const alarms = alarmTable.schema ? `"${alarmTable.schema}"."${alarmTable.tableName}"` : `"${alarmTable.tableName}"`;
+    const dispatch = alarmTable.schema ? `"${alarmTable.schema}"."event_dispatch"` : `"event_dispatch"`;
     for (let start = 0; start < rows.length; start += BATCH_ROWS) {
       const chunk = rows.slice(start, start + BATCH_ROWS);
       const params: unknown[] = [];
@@ -227,7 +229,9 @@ export class AccessEventRepository extends OrmRepository<AccessEventEntity> {
         `WITH ev AS (
            INSERT INTO ${this.table} (${EVENT_COLUMNS.map((c) => `"${c}"`).join(', ')}) VALUES ${values}
            ON CONFLICT DO NOTHING
-           RETURNING id, created_at)${alarmCte}`,
+           RETURNING id, created_at),
+         -- Listed until its follow-up is done (EventDispatchService), in the same commit.
+         dp AS (INSERT INTO ${dispatch} (event_id) SELECT id FROM ev)${alarmCte}`,
         params,
       );
       for (const r of result) {

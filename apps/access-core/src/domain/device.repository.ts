@@ -6,6 +6,8 @@ import { DoorEntity, ReaderEntity } from './door.entity';
 import { OrmRepository } from './orm-repository';
 
 export const DEFAULT_AREA_NAME = 'Default area';
+/** Advisory lock key of the default area's creation (any constant of our own). */
+const DEFAULT_AREA_LOCK = 0x4c62_6441;
 
 @Injectable()
 export class AreaRepository extends OrmRepository<AreaEntity> {
@@ -13,11 +15,20 @@ export class AreaRepository extends OrmRepository<AreaEntity> {
     super(dataSource, AreaEntity);
   }
 
-  /** The root area auto-enrolled devices land in; created on first use. */
+  /**
+   * The root area auto-enrolled devices land in; created on first use. Area names are not
+   * unique, so terminals that enrol at the same moment are serialised on a transaction lock
+   * here, or each would create a "Default area" of its own.
+   */
   async defaultArea(): Promise<AreaEntity> {
     const found = await this.orm.findOneBy({ name: DEFAULT_AREA_NAME, parentId: IsNull() });
     if (found) return found;
-    return this.orm.save(this.orm.create({ name: DEFAULT_AREA_NAME, parentId: null }));
+    return this.orm.manager.transaction(async (m) => {
+      await m.query(`SELECT pg_advisory_xact_lock(${DEFAULT_AREA_LOCK})`);
+      const repo = m.getRepository(AreaEntity);
+      const won = await repo.findOneBy({ name: DEFAULT_AREA_NAME, parentId: IsNull() });
+      return won ?? repo.save(repo.create({ name: DEFAULT_AREA_NAME, parentId: null }));
+    });
   }
 
   /** `areaId` and every area below it (for "filter by area"). */
@@ -76,29 +87,35 @@ export class DoorRepository extends OrmRepository<DoorEntity> {
   /**
    * Creates the doors a device reports (`doorCount`) that are missing, each with its readers:
    * two (in and out) when the device has two readers per door, else one (in). Returns the doors
-   * it created.
+   * it created. Registrations of one terminal can run at once (a terminal retrying, or its
+   * registry racing its first handshake): rows another call inserted first are skipped by the
+   * unique keys (device, door number) and (door, reader number) instead of failing the call.
    */
   async ensureForDevice(device: DeviceEntity): Promise<DoorEntity[]> {
-    const created: DoorEntity[] = [];
     const existing = new Set((await this.byDevice(device.id)).map((d) => d.doorNo));
+    const missing: number[] = [];
+    for (let no = 1; no <= device.doorCount; no++) if (!existing.has(no)) missing.push(no);
+    if (missing.length === 0) return [];
+    const inserted = await this.orm
+      .createQueryBuilder()
+      .insert()
+      .values(missing.map((no) => ({ deviceId: device.id, doorNo: no, name: `${device.alias} Door ${no}` })))
+      .orIgnore()
+      .returning(['id'])
+      .execute();
+    const ids = Array.isArray(inserted.raw) ? (inserted.raw as { id: string }[]).map((r) => r.id) : [];
+    const created = (await this.byIds(ids)).sort((a, b) => a.doorNo - b.doorNo);
+    if (created.length === 0) return [];
     const readersPerDoor = device.readerCount >= 2 * device.doorCount ? 2 : 1;
-    for (let no = 1; no <= device.doorCount; no++) {
-      if (existing.has(no)) continue;
-      const door = await this.orm.save(
-        this.orm.create({ deviceId: device.id, doorNo: no, name: `${device.alias} Door ${no}` }),
-      );
-      for (let r = 1; r <= readersPerDoor; r++) {
-        await this.readers.save(
-          this.readers.create({
-            doorId: door.id,
-            readerNo: r,
-            name: `${door.name} ${r === 1 ? 'In' : 'Out'}`,
-            inOut: r === 1 ? 'in' : 'out',
-          }),
-        );
-      }
-      created.push(door);
-    }
+    const readers = created.flatMap((door) =>
+      Array.from({ length: readersPerDoor }, (_, i) => ({
+        doorId: door.id,
+        readerNo: i + 1,
+        name: `${door.name} ${i === 0 ? 'In' : 'Out'}`,
+        inOut: i === 0 ? ('in' as const) : ('out' as const),
+      })),
+    );
+    await this.readers.createQueryBuilder().insert().values(readers).orIgnore().execute();
     return created;
   }
 }

@@ -11,10 +11,13 @@ import type { CloudSettings } from '../settings/settings.types';
 
 /** Payloads of the in-process domain events, by name. */
 export interface DomainEventMap {
-  /** A new access event was stored (rtlog, ATTLOG, or synthetic). */
-  'event.created': { event: AccessEventEntity; device: DeviceEntity | null };
-  /** An exception/alarm-level event raised an Alarm row. */
-  'alarm.created': { alarm: AlarmEntity; event: AccessEventEntity; device: DeviceEntity | null };
+  /**
+   * A new access event was stored (rtlog, ATTLOG, or synthetic). `recovered`: stored before a
+   * restart and not followed up then (EventDispatchService); some of the follow-up may be done.
+   */
+  'event.created': { event: AccessEventEntity; device: DeviceEntity | null; recovered?: boolean };
+  /** An exception/alarm-level event raised an Alarm row (`recovered` as for `event.created`). */
+  'alarm.created': { alarm: AlarmEntity; event: AccessEventEntity; device: DeviceEntity | null; recovered?: boolean };
   /** A device went online or offline (or re-registered). */
   'device.status': { device: DeviceEntity; online: boolean; reason: 'poll' | 'registry' | 'timeout' | 'rejected' };
   /**
@@ -42,6 +45,7 @@ export interface DomainEventMap {
     operatorIds: readonly string[];
     personIds: readonly string[];
     createdAt: Date;
+    recovered?: boolean;
   };
   /** A person's data was erased; copies kept elsewhere (stream log, outbox) must go too. */
   'person.erased': { personId: string };
@@ -50,10 +54,14 @@ export interface DomainEventMap {
 }
 export type DomainEventName = keyof DomainEventMap;
 
+/** A listener; one that returns a promise tells `emitAndWait` when its work is done (other values are ignored). */
+export type DomainListener<K extends DomainEventName> = (payload: DomainEventMap[K]) => unknown;
+
 /**
  * In-process event bus. Listeners run synchronously in emit order; a listener that throws is
- * isolated (logged, never breaks the emitter or other listeners). Async listeners
- * must handle their own rejections.
+ * isolated (logged, never breaks the emitter or other listeners). A listener may return a
+ * promise of the work it started: `emitAndWait` waits for all of them (what must be finished
+ * before a stored event counts as followed up), `emit` logs their failures.
  */
 @Injectable()
 export class DomainEvents {
@@ -68,12 +76,17 @@ export class DomainEvents {
   }
 
   /** Subscribes; returns the unsubscribe function. */
-  on<K extends DomainEventName>(name: K, listener: (payload: DomainEventMap[K]) => void): () => void {
-    const wrapped = (payload: DomainEventMap[K]): void => {
+  on<K extends DomainEventName>(name: K, listener: DomainListener<K>): () => void {
+    const wrapped = (payload: DomainEventMap[K], work?: Promise<unknown>[]): void => {
       try {
-        listener(payload);
+        const done = listener(payload);
+        if (done instanceof Promise) {
+          if (work) work.push(done);
+          else done.catch((err: unknown) => this.log.error({ err, event: name }, 'domain event listener failed'));
+        }
       } catch (err) {
         this.log.error({ err, event: name }, 'domain event listener failed');
+        work?.push(Promise.reject(err instanceof Error ? err : new Error(String(err))));
       }
     };
     this.emitter.on(name, wrapped);
@@ -84,5 +97,16 @@ export class DomainEvents {
 
   emit<K extends DomainEventName>(name: K, payload: DomainEventMap[K]): void {
     this.emitter.emit(name, payload);
+  }
+
+  /**
+   * Emits, then resolves once the work every listener returned is done; rejects with the first
+   * failure (after all of it settled, so nothing is still running when the caller retries).
+   */
+  async emitAndWait<K extends DomainEventName>(name: K, payload: DomainEventMap[K]): Promise<void> {
+    const work: Promise<unknown>[] = [];
+    this.emitter.emit(name, payload, work);
+    const failed = (await Promise.allSettled(work)).find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
   }
 }

@@ -6,6 +6,7 @@ import { AccessEventEntity, AlarmEntity, type EventSource } from '../domain/acce
 import { AccessEventRepository, type BatchEvent } from '../domain/access-event.repository';
 import type { DeviceEntity } from '../domain/device.entity';
 import { DomainEvents } from './domain-events';
+import { EventDispatchService } from './event-dispatch.service';
 import { EventLookups } from './event-lookups';
 import { eventLevel, eventName } from './event-codes';
 import { eventFingerprint } from './event-fingerprint';
@@ -36,7 +37,7 @@ export interface RecordedEvent {
 /**
  * Stores events with their level (docs/push-protocol.md §7 ranges) and name, links door and person, raises an Alarm
  * for every exception- or alarm-level event (the Alarm Center shows both levels), and
- * publishes `event.created` / `alarm.created`. A batch (one terminal upload) costs a constant
+ * publishes `event.created` / `alarm.created` (followed up even across a crash: EventDispatchService). A batch (one terminal upload) costs a constant
  * number of round trips: doors and people come from EventLookups (one query each on a miss),
  * events and alarms are written by one statement.
  */
@@ -48,6 +49,7 @@ export class EventIngestService {
     private readonly events: AccessEventRepository,
     private readonly lookups: EventLookups,
     private readonly bus: DomainEvents,
+    private readonly dispatch: EventDispatchService,
     @Inject(ROOT_LOGGER) root: Logger,
   ) {
     this.log = root.child({ component: 'event-ingest' });
@@ -150,16 +152,20 @@ export class EventIngestService {
         're-sent events already stored; skipped',
       );
     }
-    // Emitted once the whole batch is stored, in order (listeners may read any of it back).
+    // Emitted once the whole batch is stored, in order (listeners may read any of it back). The
+    // follow-up of each event is tracked until it is done: if the process dies first, it is
+    // taken up again from the stored rows after the restart.
     for (const r of out) {
       if (!r) continue;
-      this.bus.emit('event.created', { event: r.event, device });
-      if (!r.alarm) continue;
-      this.log.info(
-        { sn: deviceSn, code: r.event.code, level: r.alarm.level, eventId: r.event.id, alarmId: r.alarm.id },
-        'alarm raised',
-      );
-      this.bus.emit('alarm.created', { alarm: r.alarm, event: r.event, device });
+      const work = [this.bus.emitAndWait('event.created', { event: r.event, device })];
+      if (r.alarm) {
+        this.log.info(
+          { sn: deviceSn, code: r.event.code, level: r.alarm.level, eventId: r.event.id, alarmId: r.alarm.id },
+          'alarm raised',
+        );
+        work.push(this.bus.emitAndWait('alarm.created', { alarm: r.alarm, event: r.event, device }));
+      }
+      this.dispatch.track(r.event.id, Promise.all(work));
     }
     return out;
   }

@@ -25,15 +25,25 @@ export class LiveFeedService implements OnModuleInit, OnModuleDestroy {
     this.unsubscribe.push(
       // Published even with nobody connected: the stream log lets phones catch up (resume).
       // Views are built concurrently (usually from cached names, no query) and published in
-      // the order the alarms were raised.
+      // the order the alarms were raised. Keyed by the alarm, so an alarm followed up again
+      // after a restart is published once; the returned promise settles when it is stored.
       this.events.on('alarm.created', ({ alarm, event }) => {
         const view = this.alarms.viewOf(alarm, event);
-        this.feed = this.feed
+        let stored: Promise<boolean> = Promise.resolve(true);
+        // Handed to the hub in order without waiting for the previous one to be stored, so
+        // alarms raised together are stored and delivered together.
+        const handed = this.feed
           .then(() => view)
           .then((data) => {
-            if (data) void this.hub.publish({ roles: ['admin'] }, { type: 'alarm', data });
-          })
-          .catch((err: unknown) => this.logger.error({ err, alarmId: alarm.id }, 'alarm not forwarded'));
+            if (data)
+              stored = this.hub.publish({ roles: ['admin'] }, { type: 'alarm', data, key: `alarm:${alarm.id}` });
+          });
+        this.feed = handed.catch((err: unknown) =>
+          this.logger.error({ err, alarmId: alarm.id }, 'alarm not forwarded'),
+        );
+        return handed.then(async () => {
+          if (!(await stored)) throw new Error('alarm not stored in the stream log');
+        });
       }),
       this.events.on('device.status', ({ device, online, reason }) => {
         void this.hub.publish(

@@ -6,7 +6,7 @@ import type { Principal } from '../auth/principal';
 import { ROOT_LOGGER } from '../config/config.tokens';
 import type { AccessEventEntity } from '../domain/access-event.entity';
 import { NotificationEntity } from '../domain/notification.entity';
-import { NotificationRepository } from '../domain/notification.repository';
+import { NotificationRepository, type NewNotification } from '../domain/notification.repository';
 import { PersonRepository } from '../domain/person.repository';
 import { DomainEvents } from '../events/domain-events';
 import { EventLookups } from '../events/event-lookups';
@@ -45,13 +45,13 @@ export class NotificationsService implements OnModuleInit, OnModuleDestroy {
    * Events of the same few milliseconds (or that came while the previous group was being
    * stored) are notified together: a few queries and one insert per group, in event order.
    */
-  private readonly alarmEvents = new WindowGroups<{ alarmId: string; event: AccessEventEntity }>(
+  private readonly alarmEvents = new WindowGroups<{ alarmId: string; event: AccessEventEntity; recovered: boolean }>(
     (group) => this.notifyOperators(group),
     (err, group) => this.logger.error({ err, alarmIds: group.map((a) => a.alarmId) }, 'operator notification failed'),
   );
-  private readonly personEvents = new WindowGroups<AccessEventEntity>(
+  private readonly personEvents = new WindowGroups<{ event: AccessEventEntity; recovered: boolean }>(
     (group) => this.fanOut(group),
-    (err, group) => this.logger.error({ err, eventIds: group.map((e) => e.id) }, 'notification fan-out failed'),
+    (err, group) => this.logger.error({ err, eventIds: group.map((e) => e.event.id) }, 'notification fan-out failed'),
   );
 
   constructor(
@@ -68,10 +68,14 @@ export class NotificationsService implements OnModuleInit, OnModuleDestroy {
 
   onModuleInit(): void {
     this.unsubscribe.push(
-      this.events.on('event.created', ({ event }) => {
-        if (event.personId) this.personEvents.add(event);
-      }),
-      this.events.on('alarm.created', ({ alarm, event }) => this.alarmEvents.add({ alarmId: alarm.id, event })),
+      // The returned promises settle once the notifications are stored, published and queued
+      // for the cloud (EventDispatchService waits for them).
+      this.events.on('event.created', ({ event, recovered }) =>
+        event.personId ? this.personEvents.add({ event, recovered: recovered === true }) : undefined,
+      ),
+      this.events.on('alarm.created', ({ alarm, event, recovered }) =>
+        this.alarmEvents.add({ alarmId: alarm.id, event, recovered: recovered === true }),
+      ),
     );
   }
 
@@ -115,58 +119,103 @@ export class NotificationsService implements OnModuleInit, OnModuleDestroy {
     return { updated: res.affected ?? 0 };
   }
 
+  /**
+   * Notifications of `kind` already stored for the recovered events of a group (their
+   * follow-up was cut by a restart after they were stored), by event id.
+   */
+  private async storedFor(
+    kind: 'alarm' | 'event',
+    group: readonly { event: AccessEventEntity; recovered: boolean }[],
+  ): Promise<Map<string, NotificationEntity[]>> {
+    const ids = group.filter((g) => g.recovered).map((g) => g.event.id);
+    const out = new Map<string, NotificationEntity[]>();
+    if (ids.length === 0) return out;
+    for (const n of await this.notifications.orm.find({ where: { kind, eventId: In(ids) }, order: { id: 'ASC' } })) {
+      if (n.eventId) out.set(n.eventId, [...(out.get(n.eventId) ?? []), n]);
+    }
+    return out;
+  }
+
   // Administrators see alarms live on the stream; the stored copy fills their notification center.
-  private async notifyOperators(alarms: readonly { alarmId: string; event: AccessEventEntity }[]): Promise<void> {
+  private async notifyOperators(
+    alarms: readonly { alarmId: string; event: AccessEventEntity; recovered: boolean }[],
+  ): Promise<void> {
     const operators = await this.lookups.activeOperators();
     if (operators.length === 0) return;
     const ctx = await this.lookups.contexts(alarms.map((a) => a.event));
-    const items = alarms.flatMap(({ alarmId, event }) => {
+    const stored = await this.storedFor('alarm', alarms);
+    const items: {
+      alarmId: string;
+      event: AccessEventEntity;
+      title: string;
+      body: string;
+      /** Stored before (a recovered event): these notifications, to the cloud only. */
+      before: NotificationEntity[] | undefined;
+      rows: NewNotification[];
+    }[] = [];
+    for (const { alarmId, event } of alarms) {
       const c = ctx.get(event.id);
-      if (!c) return [];
+      if (!c) continue;
       const title = `${event.level === 'alarm' ? 'Alarm' : 'Exception'}: ${event.name}`;
       const body = `${describe(event, c)} at ${event.time.toISOString()} (alarm ${alarmId})`;
-      const rows = operators.map((o) => ({
-        id: randomUUID(),
-        recipientOperatorId: o.id,
-        kind: 'alarm',
-        eventId: event.id,
-        title,
-        body,
-      }));
-      return [{ alarmId, event, title, body, rows }];
-    });
-    const rows = items.flatMap((i) => i.rows);
-    const createdAt = await this.notifications.insertMany(rows);
-    for (const { alarmId, event, title, body, rows: mine } of items) {
-      this.events.emit('notification.created', {
-        kind: 'alarm',
-        title,
-        body,
-        eventId: event.id,
-        alarmId,
-        notificationIds: mine.map((r) => r.id),
-        operatorIds: operators.map((o) => o.id),
-        personIds: [],
-        createdAt: createdAt.get(mine[0].id) ?? this.clock.now(),
-      });
+      const before = stored.get(event.id);
+      const rows = before
+        ? []
+        : operators.map((o) => ({
+            id: randomUUID(),
+            recipientOperatorId: o.id,
+            kind: 'alarm',
+            eventId: event.id,
+            title,
+            body,
+          }));
+      items.push({ alarmId, event, title, body, before, rows });
     }
+    const createdAt = await this.notifications.insertMany(items.flatMap((i) => i.rows));
+    const queued: Promise<void>[] = [];
+    for (const { alarmId, event, title, body, before, rows } of items) {
+      const ids = before ? before.map((n) => n.id) : rows.map((r) => r.id);
+      if (ids.length === 0) continue;
+      queued.push(
+        this.events.emitAndWait('notification.created', {
+          kind: 'alarm',
+          title,
+          body,
+          eventId: event.id,
+          alarmId,
+          notificationIds: ids,
+          operatorIds: before
+            ? before.flatMap((n) => (n.recipientOperatorId ? [n.recipientOperatorId] : []))
+            : operators.map((o) => o.id),
+          personIds: [],
+          createdAt: before ? before[0].createdAt : (createdAt.get(ids[0]) ?? this.clock.now()),
+          recovered: before !== undefined,
+        }),
+      );
+    }
+    await Promise.all(queued);
   }
 
-  private async fanOut(events: readonly AccessEventEntity[]): Promise<void> {
+  private async fanOut(group: readonly { event: AccessEventEntity; recovered: boolean }[]): Promise<void> {
+    const stored = await this.storedFor('event', group);
+    const events = group.map((g) => g.event).filter((e) => !stored.has(e.id));
     const subjects = [...new Set(events.map((e) => e.personId).filter((id): id is string => id !== null))];
-    if (subjects.length === 0) return;
-    const guardians = await this.people.guardians.find({
-      where: { personId: In(subjects) },
-      select: { personId: true, guardianPersonId: true },
-    });
+    const guardians = subjects.length
+      ? await this.people.guardians.find({
+          where: { personId: In(subjects) },
+          select: { personId: true, guardianPersonId: true },
+        })
+      : [];
     const guardiansOf = new Map<string, string[]>();
     for (const g of guardians)
       guardiansOf.set(g.personId, [...(guardiansOf.get(g.personId) ?? []), g.guardianPersonId]);
     const everyone = [...new Set([...subjects, ...guardians.map((g) => g.guardianPersonId)])];
     const existing = new Set(
-      (await this.people.orm.find({ where: { id: In(everyone) }, select: { id: true } })).map((p) => p.id),
+      everyone.length
+        ? (await this.people.orm.find({ where: { id: In(everyone) }, select: { id: true } })).map((p) => p.id)
+        : [],
     );
-    const ctx = await this.lookups.contexts(events);
+    const ctx = events.length ? await this.lookups.contexts(events) : new Map<string, never>();
     const rows: {
       id: string;
       recipientPersonId: string;
@@ -193,27 +242,45 @@ export class NotificationsService implements OnModuleInit, OnModuleDestroy {
       }
     }
     const createdAt = await this.notifications.insertMany(rows);
-    const delivered: Promise<void>[] = [];
-    for (const r of rows) {
-      const n: NotificationEntity = Object.assign(new NotificationEntity(), r, {
-        recipientOperatorId: null,
-        readAt: null,
-        createdAt: createdAt.get(r.id) ?? this.clock.now(),
-      });
-      delivered.push(this.hub.publish({ personIds: [r.recipientPersonId] }, { type: 'notification', data: view(n) }));
-      this.events.emit('notification.created', {
-        kind: 'event',
-        title: n.title,
-        body: n.body,
-        eventId: r.eventId,
-        alarmId: null,
-        notificationIds: [n.id],
-        operatorIds: [],
-        personIds: [r.recipientPersonId],
-        createdAt: n.createdAt,
-      });
+    const all: NotificationEntity[] = [
+      ...[...stored.values()].flat(),
+      ...rows.map((r) =>
+        Object.assign(new NotificationEntity(), r, {
+          recipientOperatorId: null,
+          readAt: null,
+          createdAt: createdAt.get(r.id) ?? this.clock.now(),
+        }),
+      ),
+    ];
+    const done: Promise<void>[] = [];
+    for (const n of all) {
+      if (!n.recipientPersonId || !n.eventId) continue;
+      // Keyed: a notification published again after a restart reaches the stream once.
+      const published = this.hub.publish(
+        { personIds: [n.recipientPersonId] },
+        { type: 'notification', data: view(n), key: `notification:${n.id}` },
+      );
+      done.push(
+        published.then((ok) => {
+          if (!ok) throw new Error('notification not stored in the stream log');
+        }),
+      );
+      done.push(
+        this.events.emitAndWait('notification.created', {
+          kind: 'event',
+          title: n.title,
+          body: n.body,
+          eventId: n.eventId,
+          alarmId: null,
+          notificationIds: [n.id],
+          operatorIds: [],
+          personIds: [n.recipientPersonId],
+          createdAt: n.createdAt,
+          recovered: stored.has(n.eventId),
+        }),
+      );
     }
-    await Promise.all(delivered);
+    await Promise.all(done);
   }
 }
 
@@ -225,24 +292,34 @@ export class NotificationsService implements OnModuleInit, OnModuleDestroy {
 class WindowGroups<T> {
   private open: T[] | undefined;
   private chain: Promise<void> = Promise.resolve();
+  private readonly handled = new WeakMap<T[], Promise<void>>();
 
   constructor(
     private readonly handle: (group: readonly T[]) => Promise<void>,
     private readonly failed: (err: unknown, group: readonly T[]) => void,
   ) {}
 
-  add(item: T): void {
+  /** Resolves once the item's group is handled; rejects when that failed (after `failed` logged it). */
+  add(item: T): Promise<void> {
     let group = this.open;
     if (!group) {
       const fresh: T[] = [];
       group = this.open = fresh;
-      this.chain = this.chain.then(async () => {
+      const handled = this.chain.then(async () => {
         // Stored copies are not on the live path: a short window makes fewer, larger inserts.
         await new Promise<void>((r) => setTimeout(r, GROUP_WINDOW_MS));
         if (this.open === fresh) this.open = undefined;
-        await this.handle(fresh).catch((err: unknown) => this.failed(err, fresh));
+        await this.handle(fresh).catch((err: unknown) => {
+          this.failed(err, fresh);
+          throw err;
+        });
       });
+      this.chain = handled.catch(() => undefined);
+      this.handled.set(fresh, handled);
     }
     group.push(item);
+    const handled = this.handled.get(group);
+    if (!handled) throw new Error('notification group without its handling');
+    return handled;
   }
 }

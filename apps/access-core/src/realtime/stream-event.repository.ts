@@ -21,9 +21,11 @@ export interface StreamRow {
   readonly type: string;
   readonly audience: Audience;
   readonly data: unknown;
+  /** Unique when set: a row whose key is already stored is skipped (see LiveMessage.key). */
+  readonly key: string | null;
 }
 
-/** Rows per insert statement (4 parameters each, well under PostgreSQL's 65,535). */
+/** Rows per insert statement (5 parameters each, well under PostgreSQL's 65,535). */
 const INSERT_ROWS = 1000;
 
 /** The receiver of a replay, as far as the audience rules are concerned. */
@@ -79,28 +81,36 @@ export class StreamEventRepository {
     return rows.map((r) => BigInt(r.id)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   }
 
-  /** Stores messages under ids drawn by `reserveIds`, in one statement per 1,000 rows. */
-  async insertMany(rows: readonly StreamRow[]): Promise<void> {
+  /**
+   * Stores messages under ids drawn by `reserveIds`, in one statement per 1,000 rows; returns
+   * the ids stored (all but those whose key was stored before).
+   */
+  async insertMany(rows: readonly StreamRow[]): Promise<Set<bigint>> {
+    const stored = new Set<bigint>();
     for (let start = 0; start < rows.length; start += INSERT_ROWS)
-      await this.insertChunk(rows.slice(start, start + INSERT_ROWS));
+      for (const id of await this.insertChunk(rows.slice(start, start + INSERT_ROWS))) stored.add(id);
+    return stored;
   }
 
-  private async insertChunk(items: readonly StreamRow[]): Promise<void> {
-    if (items.length === 0) return;
+  private async insertChunk(items: readonly StreamRow[]): Promise<bigint[]> {
+    if (items.length === 0) return [];
     const params: unknown[] = [];
-    const values = items.map(({ id, type, audience, data }) => {
+    const values = items.map(({ id, type, audience, data, key }) => {
       const stored = {
         ...(audience.roles ? { roles: audience.roles } : {}),
         ...(audience.personIds ? { personIds: audience.personIds } : {}),
       };
-      params.push(id.toString(), type, JSON.stringify(stored), JSON.stringify(data ?? null));
+      params.push(id.toString(), type, JSON.stringify(stored), JSON.stringify(data ?? null), key);
       const n = params.length;
-      return `($${n - 3}::bigint, $${n - 2}, $${n - 1}::jsonb, $${n}::jsonb)`;
+      return `($${n - 4}::bigint, $${n - 3}, $${n - 2}::jsonb, $${n - 1}::jsonb, $${n}::text)`;
     });
-    await this.dataSource.query(
-      `INSERT INTO ${this.events} (id, type, audience, data) VALUES ${values.join(', ')}`,
+    const rows = await this.dataSource.query<{ id: string }[]>(
+      `INSERT INTO ${this.events} (id, type, audience, data, key) VALUES ${values.join(', ')}
+       ON CONFLICT (key) WHERE key IS NOT NULL DO NOTHING
+       RETURNING id::text AS id`,
       params,
     );
+    return rowsOf<{ id: string }>(rows).map((r) => BigInt(r.id));
   }
 
   /** The newest id, "0" when nothing was ever stored (pruning always keeps the newest row). */

@@ -26,6 +26,11 @@ export interface StreamMessage {
 export interface LiveMessage {
   readonly type: string;
   readonly data: unknown;
+  /**
+   * What the message is about (`alarm:<id>`), when it must be published once however often it
+   * is asked: a message whose key is already stored is neither stored nor delivered again.
+   */
+  readonly key?: string;
 }
 
 export interface StreamClient {
@@ -53,15 +58,13 @@ export interface ReplayResult {
 interface PendingPublish {
   readonly audience: Audience;
   readonly message: LiveMessage;
-  readonly resolve: () => void;
+  readonly resolve: (stored: boolean) => void;
 }
 
 /** Messages are kept this long for resuming streams. */
 export const STREAM_RETENTION_MS = 7 * 86_400_000;
 const PRUNE_EVERY_MS = 3_600_000;
 const REPLAY_PAGE = 200;
-/** How long delivered messages wait to be written together (a replay waits for the write). */
-const WRITE_WINDOW_MS = 20;
 /** Ids drawn from the sequence at a time (a restart leaves the unused ones as a gap). */
 const ID_BLOCK = 1024;
 
@@ -74,12 +77,15 @@ export function audienceMatches(audience: Audience, who: Receiver): boolean {
 /**
  * The authenticated stream connections and the message log behind them. Every publish takes
  * the next id (drawn ahead from `stream_event`'s sequence, so ids survive restarts and never
- * repeat), is delivered to the matching clients at once, and is written to `stream_event`
- * meanwhile: groups are handed out one at a time, so every client sees ids in increasing
- * order, and a live message does not wait for its own insert. A client that was away replays
- * what it missed (`resume`): the bulk of it only up to the ids whose rows are all written, and
- * the last step with publishing held and every write finished, so no live message can fall
- * between the replayed ones and the live ones, and none arrives twice.
+ * repeat), is written to `stream_event`, then delivered to the matching clients: what a client
+ * received is in the log, so a crash can never leave a message delivered and not stored (a
+ * client that resumes after a restart would otherwise be sent the same alarm again under
+ * another id). Groups are written and handed out one at a time, so every client sees ids in
+ * increasing order; what is published while a group is written goes into the next group (one
+ * insert for many messages at busy times). A client that was away replays what it missed
+ * (`resume`): the bulk of it up to the newest id handed out, and the last step with publishing
+ * held, so no live message can fall between the replayed ones and the live ones, and none
+ * arrives twice.
  */
 @Injectable()
 export class StreamHub implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown, OnModuleDestroy {
@@ -93,12 +99,6 @@ export class StreamHub implements OnModuleInit, OnApplicationBootstrap, BeforeAp
   private spareIds: bigint[] = [];
   /** The block being drawn, while it is. */
   private refilling: Promise<void> | undefined;
-  /** Delivered messages waiting for the insert in flight to finish, in id order. */
-  private unwritten: StreamRow[] = [];
-  /** The loop writing `unwritten`, while it runs. */
-  private inserting: Promise<void> | undefined;
-  /** The lowest id delivered and not yet stored, if any. */
-  private firstUnwritten: bigint | undefined;
   private pruner: NodeJS.Timeout | undefined;
   private readonly unsubscribe: (() => void)[] = [];
 
@@ -132,7 +132,6 @@ export class StreamHub implements OnModuleInit, OnApplicationBootstrap, BeforeAp
   async beforeApplicationShutdown(): Promise<void> {
     clearInterval(this.pruner);
     await this.chain;
-    await this.written();
   }
 
   onModuleDestroy(): void {
@@ -157,13 +156,14 @@ export class StreamHub implements OnModuleInit, OnApplicationBootstrap, BeforeAp
   }
 
   /**
-   * Gives the message its id, sends it to every matching client and stores it. Resolves once
-   * delivered; never rejects (a message that gets no id is still delivered live, without one).
-   * Messages published in the same event-loop turn (or while the previous group is being
-   * handed out) are stored by one multi-row insert and delivered in publish order.
+   * Gives the message its id, stores it and sends it to every matching client. Resolves once
+   * delivered: true when it is stored (or, with a `key`, was stored before and is skipped);
+   * false when the log could not take it, in which case it is still delivered live, without an
+   * id. Never rejects. Messages published in the same event-loop turn (or while the previous
+   * group is being handed out) are stored by one multi-row insert and delivered in publish order.
    */
-  publish(audience: Audience, message: LiveMessage): Promise<void> {
-    return new Promise<void>((resolve) => {
+  publish(audience: Audience, message: LiveMessage): Promise<boolean> {
+    return new Promise<boolean>((resolve) => {
       let group = this.group;
       if (!group) {
         const fresh: PendingPublish[] = [];
@@ -181,18 +181,33 @@ export class StreamHub implements OnModuleInit, OnApplicationBootstrap, BeforeAp
 
   private async handOut(group: readonly PendingPublish[]): Promise<void> {
     let ids: bigint[] | undefined;
+    let fresh: Set<bigint> | undefined;
     try {
       ids = await this.takeIds(group.length);
+      const taken = ids;
+      const rows: StreamRow[] = group.map((g, i) => ({
+        id: taken[i],
+        type: g.message.type,
+        audience: g.audience,
+        data: g.message.data,
+        key: g.message.key ?? null,
+      }));
+      fresh = await this.repo.insertMany(rows);
     } catch (err) {
       this.logger.error(
         { err, type: group[0]?.message.type, count: group.length },
-        'stream message ids not drawn; delivered live only',
+        'stream messages not stored; delivered live only, a resuming client will not get them',
       );
+      ids = undefined;
     }
     // Same tick as the delivery: a client added before it gets the messages live, one added
     // after it sees them covered by the cursor.
-    group.forEach(({ audience, message }, i) => {
+    group.forEach(({ audience, message, resolve }, i) => {
       const id = ids?.[i];
+      if (id !== undefined && !fresh?.has(id)) {
+        resolve(true); // its key was stored before: published already
+        return;
+      }
       if (id !== undefined) this.latest = id;
       const out: StreamMessage =
         id === undefined
@@ -201,9 +216,8 @@ export class StreamHub implements OnModuleInit, OnApplicationBootstrap, BeforeAp
       for (const c of this.clients) {
         if (c.principal && audienceMatches(audience, c.principal)) c.deliver(out);
       }
+      resolve(id !== undefined);
     });
-    for (const g of group) g.resolve();
-    if (ids) this.write(ids, group);
   }
 
   /**
@@ -233,47 +247,6 @@ export class StreamHub implements OnModuleInit, OnApplicationBootstrap, BeforeAp
   }
 
   /**
-   * Writes delivered messages to the log in the background, one insert at a time: what is
-   * delivered while an insert runs goes into the next one (one statement for many groups).
-   * Replays wait for it (see `replay`).
-   */
-  private write(ids: readonly bigint[], group: readonly PendingPublish[]): void {
-    this.firstUnwritten ??= ids[0];
-    group.forEach((g, i) =>
-      this.unwritten.push({ id: ids[i], type: g.message.type, audience: g.audience, data: g.message.data }),
-    );
-    this.inserting ??= this.drainWrites();
-  }
-
-  private async drainWrites(): Promise<void> {
-    while (this.unwritten.length > 0) {
-      // Let more deliveries join: at busy times one statement per window instead of one per group.
-      await new Promise<void>((r) => setTimeout(r, WRITE_WINDOW_MS));
-      const rows = this.unwritten;
-      this.unwritten = [];
-      try {
-        await this.repo.insertMany(rows);
-      } catch (err) {
-        this.logger.error(
-          { err, count: rows.length, firstId: rows[0].id.toString(), lastId: rows[rows.length - 1].id.toString() },
-          'stream messages delivered live but not stored; a resuming client will not get them',
-        );
-      }
-      this.firstUnwritten = this.unwritten[0]?.id;
-    }
-    this.inserting = undefined;
-  }
-
-  /** Every id up to this one is stored (or its write failed): the most a replay may read outside `exclusive`. */
-  private get storedThrough(): bigint {
-    return this.firstUnwritten === undefined ? this.latest : this.firstUnwritten - 1n;
-  }
-
-  private async written(): Promise<void> {
-    while (this.inserting) await this.inserting;
-  }
-
-  /**
    * Replays to `client` every stored message for its user with an id greater than `after`, in
    * order, then switches it to live delivery with nothing missed and nothing sent twice.
    */
@@ -285,8 +258,8 @@ export class StreamHub implements OnModuleInit, OnApplicationBootstrap, BeforeAp
     let last = after;
     let replayed = 0;
     const sendPage = async (bulk: boolean): Promise<boolean> => {
-      // Outside `exclusive`, only ids whose rows (and every lower one) are written.
-      const rows = await this.repo.page(last, who, REPLAY_PAGE, bulk ? this.storedThrough.toString() : undefined);
+      // Outside `exclusive`, only ids handed out so far (every one of them is stored).
+      const rows = await this.repo.page(last, who, REPLAY_PAGE, bulk ? this.latest.toString() : undefined);
       let written: Promise<void> = Promise.resolve();
       for (const r of rows) written = client.sendReplayed({ type: r.type, id: r.id, data: r.data });
       if (rows.length > 0) last = rows[rows.length - 1].id;
@@ -332,10 +305,7 @@ export class StreamHub implements OnModuleInit, OnApplicationBootstrap, BeforeAp
   private exclusive<T>(fn: () => Promise<T>): Promise<T> {
     // Publishes from now on form a new group, handed out after `fn`.
     this.group = undefined;
-    return this.chainTask(async () => {
-      await this.written();
-      return fn();
-    });
+    return this.chainTask(fn);
   }
 
   private chainTask<T>(fn: () => Promise<T>): Promise<T> {

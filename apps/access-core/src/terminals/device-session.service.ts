@@ -236,22 +236,13 @@ export class DeviceSessionService implements OnApplicationBootstrap, OnApplicati
       this.sessions.delete(sn);
       return { refused: true, approval: device.approval };
     }
-    const firstContact = created || !device.registryCode;
+    let firstContact = created;
     if (!created) {
       const options = { ...device.options, ...info.toObject() };
-      await this.devices.orm.update(
-        { id: device.id },
-        {
-          ...described,
-          registryCode: device.registryCode ?? randomCode(10),
-          sessionId: device.sessionId ?? randomBytes(16).toString('hex').toUpperCase(),
-          options,
-          lastIp,
-          updatedAt: now,
-        },
-      );
+      await this.devices.orm.update({ id: device.id }, { ...described, options, lastIp, updatedAt: now });
+      if (!device.registryCode) firstContact = await this.claimRegistryCode(device);
       device = (await this.devices.findById(device.id)) ?? device;
-      this.log.info({ sn, model: device.model }, 'device registered again');
+      this.log.info({ sn, model: device.model, firstContact }, 'device registered again');
     }
     await this.doors.ensureForDevice(device);
     const cached = this.sessions.get(sn);
@@ -264,6 +255,25 @@ export class DeviceSessionService implements OnApplicationBootstrap, OnApplicati
     await this.commands.failUnanswered(device.id, now);
     this.bus.emit('device.session', { device, kind: 'registered' });
     return { refused: false, device, created, firstContact };
+  }
+
+  /**
+   * Gives a device that has none its RegistryCode (and session id). Calls of one terminal that
+   * race here all end up with the code the first of them stored; only that one is told it is
+   * the first contact, so the terminal is synchronised once.
+   */
+  private async claimRegistryCode(device: DeviceEntity): Promise<boolean> {
+    const claimed = await this.devices.orm
+      .createQueryBuilder()
+      .update()
+      .set({
+        registryCode: randomCode(10),
+        sessionId: device.sessionId ?? randomBytes(16).toString('hex').toUpperCase(),
+      })
+      .where('id = :id AND registry_code IS NULL', { id: device.id })
+      .returning(['id'])
+      .execute();
+    return Array.isArray(claimed.raw) && (claimed.raw as unknown[]).length > 0;
   }
 
   /**

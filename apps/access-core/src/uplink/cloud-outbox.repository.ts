@@ -21,6 +21,20 @@ export interface OutboxRow {
   readonly due: boolean;
 }
 
+/** An item the cloud refused as malformed, kept for an operator (table `cloud_outbox_rejected`). */
+export interface RejectedOutboxRow {
+  /** Decimal text of the bigserial id. */
+  readonly id: string;
+  /** The outbox row it was (the id the cloud saw, except for event logs: their event id). */
+  readonly outboxId: string;
+  readonly kind: OutboxKind;
+  readonly payload: { readonly [key: string]: JsonValue };
+  /** The cloud's reasons, as it gave them. */
+  readonly problems: readonly string[];
+  readonly queuedAt: Date;
+  readonly rejectedAt: Date;
+}
+
 /** Delay before a row's next attempt after `attempts` failures: 1 s, doubling, at most 30 s. */
 export const ROW_BACKOFF_SQL = `least(30, power(2, least(attempts, 5)))`;
 
@@ -29,9 +43,48 @@ export const ROW_BACKOFF_SQL = `least(30, power(2, least(attempts, 5)))`;
 export class CloudOutboxRepository {
   private readonly table: string;
 
+  private readonly rejectedTable: string;
+
   constructor(@Inject(DataSource) private readonly dataSource: DataSource) {
     const schema = dataSource.options.type === 'postgres' ? dataSource.options.schema : undefined;
     this.table = schema ? `"${schema}"."cloud_outbox"` : '"cloud_outbox"';
+    this.rejectedTable = schema ? `"${schema}"."cloud_outbox_rejected"` : '"cloud_outbox_rejected"';
+  }
+
+  /**
+   * Moves rows the cloud refused out of the outbox into `cloud_outbox_rejected`, each with its
+   * problems, in one statement; returns the rows moved.
+   */
+  async setAside(problems: ReadonlyMap<string, readonly string[]>): Promise<RejectedOutboxRow[]> {
+    if (problems.size === 0) return [];
+    const byId = Object.fromEntries(problems);
+    const rows = await this.dataSource.query<RawRejected[]>(
+      `WITH moved AS (DELETE FROM ${this.table} WHERE id = ANY($1::bigint[]) RETURNING id, kind, payload, created_at)
+       INSERT INTO ${this.rejectedTable} (outbox_id, kind, payload, problems, queued_at)
+       SELECT id, kind, payload, $2::jsonb -> (id::text), created_at FROM moved
+       RETURNING ${REJECTED_COLUMNS}`,
+      [[...problems.keys()], JSON.stringify(byId)],
+    );
+    return rows.map(rejectedRow);
+  }
+
+  /** A page of set-aside items, newest first, and how many there are. */
+  async rejected(skip: number, take: number): Promise<{ rows: RejectedOutboxRow[]; total: number }> {
+    const rows = await this.dataSource.query<RawRejected[]>(
+      `SELECT ${REJECTED_COLUMNS} FROM ${this.rejectedTable} ORDER BY rejected_at DESC, id DESC OFFSET $1 LIMIT $2`,
+      [skip, take],
+    );
+    const total = await this.dataSource.query<{ n: number }[]>(`SELECT count(*)::int AS n FROM ${this.rejectedTable}`);
+    return { rows: rows.map(rejectedRow), total: total[0]?.n ?? 0 };
+  }
+
+  /** Dismisses a set-aside item; false when there is none with this id. */
+  async removeRejected(id: string): Promise<boolean> {
+    const rows = await this.dataSource.query<{ id: string }[]>(
+      `WITH d AS (DELETE FROM ${this.rejectedTable} WHERE id = $1::bigint RETURNING id) SELECT id::text FROM d`,
+      [id],
+    );
+    return rows.length > 0;
   }
 
   async enqueue(kind: OutboxKind, payload: { readonly [key: string]: JsonValue }): Promise<void> {
@@ -145,4 +198,28 @@ export class CloudOutboxRepository {
     const ms = rows[0]?.ms;
     return ms === null || ms === undefined ? undefined : Number(ms);
   }
+}
+
+const REJECTED_COLUMNS = `id::text AS id, outbox_id::text AS outbox_id, kind, payload, problems, queued_at, rejected_at`;
+
+interface RawRejected {
+  readonly id: string;
+  readonly outbox_id: string;
+  readonly kind: OutboxKind;
+  readonly payload: { readonly [key: string]: JsonValue };
+  readonly problems: unknown;
+  readonly queued_at: Date | string;
+  readonly rejected_at: Date | string;
+}
+
+function rejectedRow(r: RawRejected): RejectedOutboxRow {
+  return {
+    id: r.id,
+    outboxId: r.outbox_id,
+    kind: r.kind,
+    payload: r.payload,
+    problems: Array.isArray(r.problems) ? r.problems.map(String) : [],
+    queuedAt: new Date(r.queued_at),
+    rejectedAt: new Date(r.rejected_at),
+  };
 }

@@ -41,6 +41,8 @@ export class CloudOutboxService
   private chain: Promise<void> = Promise.resolve();
   /** Rows waiting for their group's turn in the chain. */
   private openBatch: BatchItem[] | undefined;
+  /** The write of `openBatch`. */
+  private batchWritten: Promise<void> = Promise.resolve();
 
   constructor(
     @Inject(ACCESS_CORE_CONFIG) private readonly config: AccessCoreConfig,
@@ -65,18 +67,19 @@ export class CloudOutboxService
         this.cloud = next;
         this.write('settings', () => this.settingsChanged(previous, next));
       }),
-      this.bus.on('notification.created', (n) => {
-        if (this.cloud.pushToApp) this.batch({ push: n });
-      }),
+      // These two return when the row is queued, so a stored event counts as followed up only
+      // then (EventDispatchService); one followed up again is queued again, and the cloud takes
+      // an item it has seen (same event) without sending it twice.
+      this.bus.on('notification.created', (n) => (this.cloud.pushToApp ? this.batch({ push: n }) : undefined)),
       this.bus.on('device.status', ({ device, online }) => {
         if (this.cloud.pushDataToCloud) this.write('device', () => this.queueDevice(device, online));
       }),
       this.bus.on('device.session', ({ device }) => {
         if (this.cloud.pushDataToCloud) this.write('device', () => this.queueDevice(device, device.online));
       }),
-      this.bus.on('event.created', ({ event, device }) => {
-        if (this.cloud.pushDataToCloud) this.batch({ eventLog: eventLogPayload(event, device) });
-      }),
+      this.bus.on('event.created', ({ event, device }) =>
+        this.cloud.pushDataToCloud ? this.batch({ eventLog: eventLogPayload(event, device) }) : undefined,
+      ),
       this.bus.on('person.erased', ({ personId }) => {
         this.write('erase', () => this.outbox.forgetPerson(personId));
       }),
@@ -98,31 +101,32 @@ export class CloudOutboxService
   private write(what: string, task: () => Promise<void>): void {
     // Rows queued from now on are written after this task.
     this.openBatch = undefined;
-    this.chainWrite(what, task);
+    void this.chainWrite(what, task).catch(() => undefined);
   }
 
-  private chainWrite(what: string, task: () => Promise<void>): void {
-    this.chain = this.chain
-      .then(task)
-      .then(() => this.worker.wake())
-      .catch((err: unknown) => this.logger.error({ err, what }, 'cloud outbox write failed'));
+  /** Runs `task` after the writes before it; the promise settles with it (the chain goes on either way). */
+  private chainWrite(what: string, task: () => Promise<void>): Promise<void> {
+    const written = this.chain.then(task).then(() => this.worker.wake());
+    this.chain = written.catch((err: unknown) => this.logger.error({ err, what }, 'cloud outbox write failed'));
+    return written;
   }
 
   /**
    * Push and event-log rows are written in groups: the rows queued until the group's turn in
    * the chain comes go in one insert (after at most one recipients query per kind), in order.
    */
-  private batch(item: BatchItem): void {
+  private batch(item: BatchItem): Promise<void> {
     let group = this.openBatch;
     if (!group) {
       const fresh: BatchItem[] = [];
       group = this.openBatch = fresh;
-      this.chainWrite('batch', async () => {
+      this.batchWritten = this.chainWrite('batch', async () => {
         if (this.openBatch === fresh) this.openBatch = undefined;
         await this.writeBatch(fresh);
       });
     }
     group.push(item);
+    return this.batchWritten;
   }
 
   private async writeBatch(items: readonly BatchItem[]): Promise<void> {
@@ -167,9 +171,13 @@ export class CloudOutboxService
         n.kind === 'alarm'
           ? { alarmId: n.alarmId, eventId: n.eventId }
           : { notificationId: n.notificationIds[0] ?? null, eventId: n.eventId };
+      // The id the cloud knows the item by: the alarm, or the notification. A push queued again
+      // for the same one (its event followed up again after a crash) is then taken as seen.
+      const itemId = n.kind === 'alarm' ? n.alarmId : (n.notificationIds[0] ?? null);
       rows.push({
         kind: 'push',
         payload: {
+          ...(itemId ? { id: itemId } : {}),
           recipients,
           notification: {
             type: n.kind === 'alarm' ? 'alarm' : 'notification',

@@ -5,7 +5,13 @@ import { ACCESS_CORE_CONFIG, ROOT_LOGGER } from '../config/config.tokens';
 import { SiteSettingRepository } from '../database/site-setting.repository';
 import { SettingsService } from '../settings/settings.service';
 import type { UplinkStatus } from '../settings/settings.types';
-import { CloudOutboxRepository, type BatchKind, type OutboxKind, type OutboxRow } from './cloud-outbox.repository';
+import {
+  CloudOutboxRepository,
+  type BatchKind,
+  type OutboxKind,
+  type OutboxRow,
+  type RejectedOutboxRow,
+} from './cloud-outbox.repository';
 import { UplinkClient, UplinkFailure } from './uplink.client';
 
 /** Items per request, per kind. */
@@ -24,9 +30,51 @@ const BATCH_PATH: { readonly [K in BatchKind]: string } = {
   'event-log': '/v1/event-logs',
 };
 
-/** The id an item carries to the cloud (and is acknowledged with): the event id for event logs. */
-function itemId(row: OutboxRow): string {
-  return row.kind === 'event-log' && typeof row.payload.id === 'string' ? row.payload.id : row.id;
+/**
+ * The id an item carries to the cloud (and is acknowledged with): the event id for event logs,
+ * the alarm or notification id for pushes (rows queued by older versions: the row id).
+ */
+function itemId(row: Pick<OutboxRow, 'id' | 'kind' | 'payload'>): string {
+  return (row.kind === 'event-log' || row.kind === 'push') && typeof row.payload.id === 'string'
+    ? row.payload.id
+    : row.id;
+}
+
+function itemIdOf(r: RejectedOutboxRow): string {
+  return itemId({ id: r.outboxId, kind: r.kind, payload: r.payload });
+}
+
+/** Problems shown per set-aside item, and characters per problem (the cloud's texts are short). */
+const MAX_PROBLEMS = 10;
+const MAX_PROBLEM_CHARS = 300;
+
+/**
+ * The items the cloud refused as malformed (`rejected: [{index, id?, problems}]`), by outbox row
+ * id: named by their id when they had one the cloud could read, else by their place in the batch.
+ */
+function rejectedRows(body: unknown, rows: readonly OutboxRow[]): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  const list = typeof body === 'object' && body !== null ? (body as { rejected?: unknown }).rejected : undefined;
+  if (!Array.isArray(list)) return out;
+  for (const r of list as unknown[]) {
+    if (typeof r !== 'object' || r === null) continue;
+    const { index, id, problems } = r as { index?: unknown; id?: unknown; problems?: unknown };
+    const row =
+      typeof id === 'string' || typeof id === 'number'
+        ? rows.find((x) => itemId(x) === String(id))
+        : typeof index === 'number'
+          ? rows[index]
+          : undefined;
+    if (!row) continue;
+    const texts = Array.isArray(problems)
+      ? problems
+          .filter((p): p is string => typeof p === 'string')
+          .slice(0, MAX_PROBLEMS)
+          .map((p) => p.slice(0, MAX_PROBLEM_CHARS))
+      : [];
+    out.set(row.id, texts.length > 0 ? texts : ['refused by the cloud without a reason']);
+  }
+  return out;
 }
 
 function acceptedIds(body: unknown): Set<string> | undefined {
@@ -38,7 +86,8 @@ function acceptedIds(body: unknown): Set<string> | undefined {
 /**
  * Delivers `cloud_outbox` rows to CLOUD_UPLINK_URL (docs/mobile-path.md §6): control rows
  * (settings, data-delete) first, one by one in id order, then batches of at most
- * UPLINK_BATCH_SIZE per kind in id order. A row is deleted once the cloud accepted it; a failed
+ * UPLINK_BATCH_SIZE per kind in id order. A row is deleted once the cloud accepted it, and set
+ * aside (cloud_outbox_rejected, logged once) when the cloud refused it as malformed; a failed
  * run backs the worker off (1 s → 30 s) and each failed row records its attempt. One worker per
  * process, started on bootstrap, stopped at shutdown; runs never overlap.
  */
@@ -198,22 +247,32 @@ export class UplinkWorker implements OnApplicationBootstrap, BeforeApplicationSh
       if (rows.length === 0) return undefined;
       const items = rows.map((r) => ({ ...r.payload, id: itemId(r) }));
       let accepted: Set<string> | undefined;
+      let rejected: Map<string, string[]>;
       try {
         const answer = await client.request('POST', BATCH_PATH[kind], { items }, this.abort.signal);
         accepted = acceptedIds(answer.body);
         if (!accepted)
           throw new UplinkFailure(`POST ${BATCH_PATH[kind]}: the answer has no accepted list`, answer.status);
+        rejected = rejectedRows(answer.body, rows);
       } catch (err) {
         if (!(err instanceof UplinkFailure)) throw err;
         await this.outbox.failed(rows.map((r) => r.id));
         return err.message;
       }
       const done = rows.filter((r) => accepted.has(itemId(r)));
-      const refused = rows.filter((r) => !accepted.has(itemId(r)));
+      const unanswered = rows.filter((r) => !accepted.has(itemId(r)) && !rejected.has(r.id));
       await this.outbox.delete(done.map((r) => r.id));
-      if (refused.length > 0) {
-        await this.outbox.failed(refused.map((r) => r.id));
-        this.logger.warn({ kind, refused: refused.length }, 'uplink: items not accepted; retrying later');
+      // Refused as malformed: sending it again would be refused again, so it is kept for an
+      // operator (GET /api/v1/uplink/rejected) and the outbox moves on.
+      for (const r of await this.outbox.setAside(rejected)) {
+        this.logger.warn(
+          { kind: r.kind, outboxId: r.outboxId, itemId: itemIdOf(r), problems: r.problems },
+          'uplink: item refused by the cloud as malformed; set aside, not sent again',
+        );
+      }
+      if (unanswered.length > 0) {
+        await this.outbox.failed(unanswered.map((r) => r.id));
+        this.logger.warn({ kind, unanswered: unanswered.length }, 'uplink: items not accepted; retrying later');
       }
       this.logger.debug({ kind, sent: rows.length, accepted: done.length }, 'uplink batch delivered');
       if (rows.length < UPLINK_BATCH_SIZE) return undefined;

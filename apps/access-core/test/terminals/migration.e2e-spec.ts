@@ -25,6 +25,7 @@ describe('access domain migration on PostgreSQL', () => {
         'EventFingerprint1767600000000',
         'PushRejectedLine1767610000000',
         'DeviceApproval1767620000000',
+        'EventDispatch1767630000000',
       ]);
       const tables = async (): Promise<string[]> =>
         (
@@ -36,8 +37,17 @@ describe('access domain migration on PostgreSQL', () => {
           .map((r) => r.table_name)
           .sort();
       expect(await tables()).toEqual(
-        expect.arrayContaining(['device', 'door', 'person', 'access_event', 'device_command']),
+        expect.arrayContaining([
+          'device',
+          'door',
+          'person',
+          'access_event',
+          'device_command',
+          'event_dispatch',
+          'cloud_outbox_rejected',
+        ]),
       );
+      await ds.undoLastMigration({ transaction: 'each' }); // event_dispatch, stream_event.key, cloud_outbox_rejected
       await ds.undoLastMigration({ transaction: 'each' }); // device.approval
       await ds.undoLastMigration({ transaction: 'each' }); // push_rejected_line
       await ds.undoLastMigration({ transaction: 'each' }); // access_event.fingerprint

@@ -5,6 +5,7 @@ import { MobilePath1767500000000 } from './1767500000000-mobile-path';
 import { EventFingerprint1767600000000 } from './1767600000000-event-fingerprint';
 import { PushRejectedLine1767610000000 } from './1767610000000-push-rejected-line';
 import { DeviceApproval1767620000000 } from './1767620000000-device-approval';
+import { EventDispatch1767630000000 } from './1767630000000-event-dispatch';
 
 /** Every migration, oldest first. Never edit one after it is merged; add a new one. */
 export const ACCESS_CORE_MIGRATIONS = [
@@ -15,4 +16,5 @@ export const ACCESS_CORE_MIGRATIONS = [
   EventFingerprint1767600000000,
   PushRejectedLine1767610000000,
   DeviceApproval1767620000000,
+  EventDispatch1767630000000,
 ];
