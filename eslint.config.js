@@ -66,6 +66,25 @@ module.exports = tseslint.config(
     },
   },
   {
+    // The site console (React, built by Vite): its own tsconfig gives the DOM and JSX types.
+    files: ['apps/site-console/**/*.ts', 'apps/site-console/**/*.tsx'],
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: __dirname },
+    },
+    plugins: { '@nx': nx },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { attributes: false } }],
+      '@typescript-eslint/switch-exhaustiveness-check': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': [
+        'error',
+        { fixStyle: 'inline-type-imports', disallowTypeAnnotations: false },
+      ],
+      '@nx/enforce-module-boundaries': boundaries(),
+    },
+  },
+  {
     // Tests may poke at internals and use loose fixtures; they still must await promises.
     // `apps/*/test/` holds the apps' suites and their helpers (harnesses, fake sites).
     files: ['**/*.spec.ts', '**/*.e2e-spec.ts', 'tests/**/*.ts', 'apps/*/test/**/*.ts'],

@@ -111,6 +111,9 @@ async function main(): Promise<void> {
     DATABASE_URL: '',
     DATA_ENCRYPTION_KEY: secrets.dataEncryptionKey,
     ACCESS_CORE_ADMIN_PASSWORD: secrets.adminPassword,
+    // The organisation registered above is "Demo site": the site calls itself the same
+    // (the first boot seeds it; afterwards Settings → Site name in the console changes it).
+    SITE_NAME: 'Demo site',
     // Cloud push and pushed site data go up through the connector's local uplink.
     CLOUD_UPLINK_URL: `http://127.0.0.1:${PORTS.connectorStatus}/uplink`,
   };
@@ -201,6 +204,7 @@ async function main(): Promise<void> {
     `  cloud broker      ${base}   (tunnel endpoint ws://127.0.0.1:${PORTS.broker}/tunnel/v1/connect)`,
     `  edge connector    ${statusUrl}   (connector ${state.connectorId}, online)`,
     `  access-core       http://127.0.0.1:${PORTS.accessCore}`,
+    `  site console      http://127.0.0.1:${PORTS.accessCore}/   (operators: sign in as admin, below)`,
     `  mail (local sink) smtp://127.0.0.1:${PORTS.mail}   (messages are printed here, with their links)`,
     '',
     `  terminals         ${site.devices.map((d) => `${d.sn} ${d.alias} (${d.area})`).join(', ')}`,

@@ -23,23 +23,36 @@ async function json(res: Response): Promise<Record<string, unknown>> {
   return (await res.json()) as Record<string, unknown>;
 }
 
+const ADMIN_PASSWORD = 'e2e-admin-password';
+
+async function adminToken(url: string): Promise<string> {
+  const res = await fetch(`${url}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ type: 'admin', username: 'admin', password: ADMIN_PASSWORD }),
+  });
+  return ((await res.json()) as { accessToken: string }).accessToken;
+}
+
 describe('access-core over HTTP against PostgreSQL', () => {
   const schema = `access_core_e2e_${randomBytes(6).toString('hex')}`;
   const pg = new Client({ connectionString: PG_URL });
   const log = captureLogger();
   let app: RunningAccessCore;
+  let token = '';
   const env = (siteName: string): Record<string, string> => ({
     ACCESS_CORE_HOST: '127.0.0.1',
     ACCESS_CORE_PORT: '0',
     DATABASE_URL: PG_URL,
     DATABASE_SCHEMA: schema,
     SITE_NAME: siteName,
+    ACCESS_CORE_ADMIN_PASSWORD: ADMIN_PASSWORD,
   });
 
   const put = (body: string, headers: Record<string, string> = {}): Promise<Response> =>
     fetch(`${app.url}/api/v1/system/name`, {
       method: 'PUT',
-      headers: { 'content-type': 'application/json', ...headers },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, ...headers },
       body,
     });
 
@@ -47,6 +60,7 @@ describe('access-core over HTTP against PostgreSQL', () => {
     await pg.connect();
     await pg.query(`CREATE SCHEMA "${schema}"`);
     app = await startAccessCore(env('E2E site'), { logger: log.logger });
+    token = await adminToken(app.url);
   });
 
   afterAll(async () => {
@@ -206,6 +220,17 @@ describe('access-core over HTTP against PostgreSQL', () => {
     await new Promise((r) => setTimeout(r, 50));
     const access = log.lines.find((l) => l.requestId === 'fwd-1' && l.msg === 'request');
     expect(access).toMatchObject({ ip: '203.0.113.7', status: 200 });
+  });
+
+  it('lets only an administrator rename the site (401 without a token)', async () => {
+    const res = await fetch(`${app.url}/api/v1/system/name`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'Taken over' }),
+    });
+    expect(res.status).toBe(401);
+    expect(await json(res)).toMatchObject({ code: 'UNAUTHENTICATED' });
+    expect((await json(await fetch(`${app.url}/api/v1/system/info`))).name).toBe('Main office');
   });
 
   it('keeps the stored name across restarts (SITE_NAME seeds the first boot only)', async () => {

@@ -14,6 +14,7 @@ import { AuthModule } from './auth/auth.module';
 import { MobileModule } from './mobile/mobile.module';
 import { RealtimeModule } from './realtime/realtime.module';
 import { UplinkModule } from './uplink/uplink.module';
+import { ConsoleModule } from './console/console.module';
 import { Clock } from './system/clock';
 
 /** One clock for every module, so tests can move time (StartAccessCoreOptions.clock). */
@@ -44,6 +45,7 @@ export class AppModule {
         AuthModule,
         RealtimeModule,
         MobileModule,
+        ConsoleModule,
         UplinkModule,
       ],
     };

@@ -14,6 +14,7 @@ import { ACCESS_CORE_VERSION } from './version';
 import { UPLOAD_ROUTES, uploadBodyParser } from './mobile/upload-body-parser';
 import { serveOpenApi } from './openapi/openapi';
 import { Clock } from './system/clock';
+import { findSiteConsoleDir, siteConsoleMiddleware } from './console/site-console.static';
 
 export interface StartAccessCoreOptions {
   /** Root logger; defaults to a pino logger at LOG_LEVEL. */
@@ -63,6 +64,7 @@ export async function startAccessCore(
     app.set('trust proxy', 'loopback');
     app.disable('x-powered-by');
     app.use(requestIdMiddleware(logger.child({ component: 'http' })));
+    app.use(siteConsoleMiddleware(findSiteConsoleDir(config.SITE_CONSOLE_DIR), logger.child({ component: 'console' })));
     app.use(UPLOAD_ROUTES, uploadBodyParser(config.MOBILE_PHOTO_MAX_BYTES));
     app.useBodyParser('json', { limit: JSON_BODY_LIMIT });
     app.use(bodyErrorTranslator());

@@ -44,6 +44,8 @@ export interface AccessCoreConfig {
   readonly PUSH_MAX_BODY_BYTES: number;
   /** The edge connector's uplink (e.g. http://127.0.0.1:8081/uplink); unset: nothing goes to the cloud. */
   readonly CLOUD_UPLINK_URL: string | undefined;
+  /** The built site console served at `/`; unset: dist/apps/site-console next to this build. */
+  readonly SITE_CONSOLE_DIR: string | undefined;
 }
 
 // The schema name is interpolated into DDL (CREATE SCHEMA, qualified table names), so only
@@ -195,6 +197,9 @@ export const ACCESS_CORE_CONFIG_SPEC: ConfigSpec<AccessCoreConfig> = {
     description:
       'the edge connector\'s uplink, e.g. http://127.0.0.1:8081/uplink: pushes and device/event data (per the cloud settings) are posted there; unset: cloud features report uplink "not-configured"',
     protocols: ['http', 'https'],
+  }),
+  SITE_CONSOLE_DIR: env.optionalString({
+    description: 'directory of the built site console served at / (default: dist/apps/site-console of this build)',
   }),
 };
 

@@ -28,6 +28,7 @@ function startBuilt(dataDir: string, siteName: string): Promise<Running> {
       ACCESS_CORE_PORT: '0',
       ACCESS_CORE_DATA_DIR: dataDir,
       SITE_NAME: siteName,
+      ACCESS_CORE_ADMIN_PASSWORD: 'pglite-admin-password',
       LOG_LEVEL: 'info',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -102,15 +103,21 @@ describe('access-core on embedded PGlite (built app)', () => {
     const info = (await (await fetch(`${running.url}/api/v1/system/info`)).json()) as Record<string, unknown>;
     expect(info).toMatchObject({ name: 'Embedded site', product: 'access-core' });
 
+    const signIn = await fetch(`${running.url}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ type: 'admin', username: 'admin', password: 'pglite-admin-password' }),
+    });
+    const { accessToken } = (await signIn.json()) as { accessToken: string };
     const put = await fetch(`${running.url}/api/v1/system/name`, {
       method: 'PUT',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${accessToken}` },
       body: JSON.stringify({ name: 'Renamed embedded' }),
     });
     expect(put.status).toBe(200);
     const bad = await fetch(`${running.url}/api/v1/system/name`, {
       method: 'PUT',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${accessToken}` },
       body: JSON.stringify({ name: 'x', extra: true }),
     });
     expect(bad.status).toBe(400);

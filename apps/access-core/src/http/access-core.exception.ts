@@ -49,6 +49,12 @@ export const AccessCoreErrorCode = {
   MAIL_NOT_CONFIGURED: 'MAIL_NOT_CONFIGURED',
   /** The configured mail server refused or could not be reached. */
   MAIL_SEND_FAILED: 'MAIL_SEND_FAILED',
+  /** A test mail: the mail server's host does not resolve, refuses the connection or does not answer. */
+  MAIL_SERVER_UNREACHABLE: 'MAIL_SERVER_UNREACHABLE',
+  /** A test mail: the mail server refused the user name and password. */
+  MAIL_AUTH_FAILED: 'MAIL_AUTH_FAILED',
+  /** A test mail: the TLS handshake failed (TLS on a plain port, a plain port on 465, a bad certificate). */
+  MAIL_TLS_FAILED: 'MAIL_TLS_FAILED',
   /** A bug or unexpected condition; details are logged with the requestId, never returned. */
   INTERNAL: 'INTERNAL',
 } as const;
@@ -78,6 +84,9 @@ export const ACCESS_CORE_ERROR_STATUS: { readonly [K in AccessCoreErrorCode]: nu
   DOOR_LOCKED_DOWN: 409,
   MAIL_NOT_CONFIGURED: 409,
   MAIL_SEND_FAILED: 502,
+  MAIL_SERVER_UNREACHABLE: 502,
+  MAIL_AUTH_FAILED: 502,
+  MAIL_TLS_FAILED: 502,
   INTERNAL: 500,
 };
 

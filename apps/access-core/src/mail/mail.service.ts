@@ -44,7 +44,22 @@ export class MailService {
   }
 
   /** Throws MAIL_NOT_CONFIGURED (409) without a server, MAIL_SEND_FAILED (502) when it refuses. */
-  async send(mail: OutgoingMail): Promise<{ messageId: string }> {
+  send(mail: OutgoingMail): Promise<{ messageId: string }> {
+    return this.deliver(mail, () => AccessCoreErrorCode.MAIL_SEND_FAILED);
+  }
+
+  /**
+   * Sends through the configured server and says precisely what went wrong (host unreachable,
+   * authentication refused, TLS failed), for the operator setting the server up.
+   */
+  sendTest(mail: OutgoingMail): Promise<{ messageId: string }> {
+    return this.deliver(mail, classifyMailError);
+  }
+
+  private async deliver(
+    mail: OutgoingMail,
+    codeOf: (err: unknown) => AccessCoreErrorCode,
+  ): Promise<{ messageId: string }> {
     const server = await this.settings.mailServer();
     if (!server) throw new AccessCoreException(AccessCoreErrorCode.MAIL_NOT_CONFIGURED, MAIL_NOT_CONFIGURED_MESSAGE);
     const transport = nodemailer.createTransport({
@@ -67,14 +82,41 @@ export class MailService {
       return { messageId: info.messageId };
     } catch (err) {
       this.logger.warn({ host: server.host, port: server.port, err }, 'mail server refused the message');
-      throw new AccessCoreException(
-        AccessCoreErrorCode.MAIL_SEND_FAILED,
-        `the mail server ${server.host}:${server.port} did not accept the message`,
-        undefined,
-        { cause: err },
-      );
+      const code = codeOf(err);
+      throw new AccessCoreException(code, mailErrorMessage(code, server.host, server.port), undefined, { cause: err });
     } finally {
       transport.close();
     }
   }
+}
+
+/** nodemailer's error codes (and the socket's) mapped to what the operator has to fix. */
+export function classifyMailError(err: unknown): AccessCoreErrorCode {
+  const e = err as { code?: string; message?: string; reason?: string } | undefined;
+  const code = e?.code ?? '';
+  const text = `${e?.message ?? ''} ${e?.reason ?? ''}`.toLowerCase();
+  if (code === 'EAUTH') return AccessCoreErrorCode.MAIL_AUTH_FAILED;
+  if (code === 'ETLS' || /ssl|tls|certificate|wrong version number|self.signed|handshake/.test(text)) {
+    return AccessCoreErrorCode.MAIL_TLS_FAILED;
+  }
+  if (['EDNS', 'ECONNECTION', 'ETIMEDOUT', 'ESOCKET', 'ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH'].includes(code)) {
+    return AccessCoreErrorCode.MAIL_SERVER_UNREACHABLE;
+  }
+  if (/econnrefused|enotfound|timed? ?out|ehostunreach|getaddrinfo/.test(text)) {
+    return AccessCoreErrorCode.MAIL_SERVER_UNREACHABLE;
+  }
+  return AccessCoreErrorCode.MAIL_SEND_FAILED;
+}
+
+function mailErrorMessage(code: AccessCoreErrorCode, host: string, port: number): string {
+  if (code === AccessCoreErrorCode.MAIL_SERVER_UNREACHABLE) {
+    return `the mail server ${host}:${port} could not be reached (check the host name and the port)`;
+  }
+  if (code === AccessCoreErrorCode.MAIL_AUTH_FAILED) {
+    return `the mail server ${host}:${port} refused the user name or password`;
+  }
+  if (code === AccessCoreErrorCode.MAIL_TLS_FAILED) {
+    return `the TLS connection to ${host}:${port} failed (465 is TLS from the start; 587 and 25 use STARTTLS: check "secure")`;
+  }
+  return `the mail server ${host}:${port} did not accept the message`;
 }

@@ -100,7 +100,7 @@ export class PrivacyPolicyController {
   constructor(private readonly me: MeService) {}
 
   @Get('privacy-policy')
-  privacyPolicy(): { text: string; version: string } {
+  privacyPolicy(): Promise<{ text: string; version: string }> {
     return this.me.privacyPolicy();
   }
 }

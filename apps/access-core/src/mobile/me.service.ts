@@ -11,7 +11,7 @@ import { Clock } from '../system/clock';
 import { SITE_NAME_KEY } from '../system/system.service';
 import { ACCESS_CORE_VERSION } from '../version';
 import { AuditService } from './audit.service';
-import { PRIVACY_POLICY } from './privacy-policy';
+import { PRIVACY_POLICY, PRIVACY_POLICY_KEY } from './privacy-policy';
 import type { MeView } from '@lanbridge/mobile-api';
 export type { MeView } from '@lanbridge/mobile-api';
 
@@ -95,7 +95,13 @@ export class MeService {
     return this.tokens.issue({ role: who.role, subjectId: who.subjectId, name: who.name }, client);
   }
 
-  privacyPolicy(): { text: string; version: string } {
+  /** The site's own text when an administrator set one (Settings → Privacy policy), else the default. */
+  async privacyPolicy(): Promise<{ text: string; version: string }> {
+    const row = await this.settings.get(PRIVACY_POLICY_KEY);
+    const v = row?.value;
+    if (row && v && typeof v === 'object' && !Array.isArray(v) && typeof v.text === 'string') {
+      return { text: v.text, version: row.updatedAt.toISOString().slice(0, 10) };
+    }
     return PRIVACY_POLICY;
   }
 }

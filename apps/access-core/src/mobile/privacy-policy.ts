@@ -9,3 +9,6 @@ export const PRIVACY_POLICY = {
     'Sign-ins, and every change an administrator makes, are recorded with the time, address and device.',
   ].join('\n\n'),
 } as const;
+
+/** site_setting key of the text an administrator wrote instead (`PUT /api/v1/settings/privacy-policy`). */
+export const PRIVACY_POLICY_KEY = 'privacy.policy';

@@ -2,6 +2,7 @@ import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import { AuthModule } from '../auth/auth.module';
 import { HealthModule } from '../health/health.module';
+import { ConsoleModule } from '../console/console.module';
 import { MobileModule } from '../mobile/mobile.module';
 import { SystemModule } from '../system/system.module';
 import { ACCESS_CORE_VERSION } from '../version';
@@ -21,7 +22,9 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWS (EdDSA)' })
     .build();
   // The terminals' PUSH endpoints (/iclock/*) are a device protocol, not part of this API.
-  return SwaggerModule.createDocument(app, config, { include: [AuthModule, MobileModule, SystemModule, HealthModule] });
+  return SwaggerModule.createDocument(app, config, {
+    include: [AuthModule, MobileModule, ConsoleModule, SystemModule, HealthModule],
+  });
 }
 
 /** Serves the document as JSON at /openapi.json (no UI). Call before `listen`. */

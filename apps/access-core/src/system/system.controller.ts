@@ -1,4 +1,5 @@
 import { Body, Controller, Get, HttpCode, Put } from '@nestjs/common';
+import { Roles } from '../auth/roles.decorator';
 import { RequestId } from '../http/request-id.decorator';
 import { RenameSiteDto } from './dto/rename-site.dto';
 import type { SiteNameChanged, SystemInfo } from './system-info';
@@ -13,8 +14,10 @@ export class SystemController {
     return this.system.info(requestId);
   }
 
+  // Renaming is an administrator's change (the console's Settings → Site name also logs it).
   @Put('name')
   @HttpCode(200)
+  @Roles('admin')
   rename(@Body() body: RenameSiteDto, @RequestId() requestId: string): Promise<SiteNameChanged> {
     return this.system.rename(body.name, requestId);
   }
