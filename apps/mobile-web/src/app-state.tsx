@@ -128,7 +128,10 @@ export function AppStateProvider({ children, expiredMessage }: { children: React
           }
           for (const l of listeners.current) l(e);
           void queryClient.invalidateQueries({ queryKey: [orgId, e.type === 'alarm' ? 'alarms' : e.type] });
-          if (e.type === 'alarm') void queryClient.invalidateQueries({ queryKey: [orgId, 'dashboard'] });
+          if (e.type === 'alarm' || e.type === 'device-status') {
+            void queryClient.invalidateQueries({ queryKey: [orgId, 'dashboard'] });
+            void queryClient.invalidateQueries({ queryKey: [orgId, 'doors'] });
+          }
         },
         onStatus: (s) => {
           if (s.state === 'open') {
