@@ -250,11 +250,13 @@ describe('the phone app through the cloud, at a phone viewport', () => {
     await expect(page.getByTestId('stat-people').locator('.stat-value').textContent()).resolves.toBe(
       String(dash.people),
     );
-    await page
-      .getByTestId('stat-online')
-      .locator('.stat-value')
-      .filter({ hasText: /^4$/ })
-      .waitFor({ timeout: 10_000 });
+    const shown = async (id: string): Promise<number> =>
+      Number(await page.getByTestId(`stat-${id}`).locator('.stat-value').textContent());
+    await waitFor('the dashboard showing the site figures', async () => {
+      const now = await admin.dashboard.get();
+      return (await shown('online')) === now.devices.online && (await shown('offline')) === now.devices.offline;
+    });
+    expect((await shown('online')) + (await shown('offline'))).toBe(4);
     await screen(page, 'dashboard');
     const area = dash.areas[0];
     await page.getByTestId('area-filter').click();
