@@ -332,6 +332,11 @@ describe('the phone app through the cloud, at a phone viewport', () => {
     await page.getByTestId('lockdown-toggle').first().click();
     await page.getByRole('button', { name: 'Confirm' }).click();
     await page.getByTestId('lockdown-state').first().filter({ hasText: 'Normal' }).waitFor({ timeout: 20_000 });
+    await waitFor(
+      'terminals released',
+      () => Promise.resolve([...terminals.values()].every((t) => !t.door(1).lockedDown)),
+      20_000,
+    );
 
     // Access Records: a card swiped on a terminal, found by name, with its detail.
     const [granted] = await terminal(2).swipeCard('100100', 1);

@@ -1,7 +1,8 @@
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useQuery } from '@tanstack/react-query';
-import { IonItem, IonLabel, IonList, IonNote, IonSearchbar } from '@ionic/react';
+import { IonItem, IonLabel, IonList, IonNote } from '@ionic/react';
+import { IonSearchbar } from '../ionic-forms';
 import { useApp } from '../app-state';
 import { describeError } from '../errors';
 import { useKey } from '../queries';

@@ -12,8 +12,8 @@ import {
   IonItem,
   IonLabel,
   IonList,
-  IonTextarea,
 } from '@ionic/react';
+import { IonTextarea } from '../ionic-forms';
 import { cameraOutline, imageOutline, linkOutline } from 'ionicons/icons';
 import type { Organisation } from '@lanbridge/mobile-sdk';
 import { useApp } from '../app-state';

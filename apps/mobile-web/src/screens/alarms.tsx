@@ -1,18 +1,8 @@
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import {
-  IonBadge,
-  IonButton,
-  IonItem,
-  IonLabel,
-  IonList,
-  IonNote,
-  IonSearchbar,
-  IonSegment,
-  IonSegmentButton,
-  IonTextarea,
-} from '@ionic/react';
+import { IonBadge, IonButton, IonItem, IonLabel, IonList, IonNote } from '@ionic/react';
+import { IonSearchbar, IonSegment, IonSegmentButton, IonTextarea } from '../ionic-forms';
 import type { AlarmView } from '@lanbridge/mobile-sdk';
 import { useApp } from '../app-state';
 import { describeError } from '../errors';

@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useQuery } from '@tanstack/react-query';
-import { IonProgressBar } from '@ionic/react';
+import { IonProgressBar } from '../ionic-forms';
 import { useApp } from '../app-state';
 import { describeError } from '../errors';
 import { useKey } from '../queries';

@@ -1,7 +1,8 @@
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useQuery } from '@tanstack/react-query';
-import { IonItem, IonList, IonSelect, IonSelectOption } from '@ionic/react';
+import { IonItem, IonList } from '@ionic/react';
+import { IonSelect, IonSelectOption } from '../ionic-forms';
 import { useApp } from '../app-state';
 import { describeError } from '../errors';
 import { useKey } from '../queries';

@@ -1,7 +1,8 @@
 import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { IonButton, IonChip, IonInput, IonItem, IonLabel, IonList } from '@ionic/react';
+import { IonButton, IonChip, IonItem, IonLabel, IonList } from '@ionic/react';
+import { IonInput } from '../ionic-forms';
 import type { InvitationCreated } from '@lanbridge/mobile-sdk';
 import { useApp } from '../app-state';
 import { describeError } from '../errors';

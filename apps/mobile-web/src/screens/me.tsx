@@ -1,18 +1,8 @@
 import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import {
-  IonButton,
-  IonInput,
-  IonItem,
-  IonLabel,
-  IonList,
-  IonListHeader,
-  IonNote,
-  IonSelect,
-  IonSelectOption,
-  IonToggle,
-} from '@ionic/react';
+import { IonButton, IonItem, IonLabel, IonList, IonListHeader, IonNote } from '@ionic/react';
+import { IonInput, IonSelect, IonSelectOption, IonToggle } from '../ionic-forms';
 import { useApp } from '../app-state';
 import { describeError } from '../errors';
 import { LANGUAGES, setLanguage } from '../i18n';

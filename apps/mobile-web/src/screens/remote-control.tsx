@@ -1,7 +1,8 @@
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useMutation, useQuery } from '@tanstack/react-query';
-import { IonAlert, IonButton, IonItem, IonLabel, IonList, IonRange, IonSearchbar, IonText } from '@ionic/react';
+import { IonAlert, IonButton, IonItem, IonLabel, IonList, IonText } from '@ionic/react';
+import { IonRange, IonSearchbar } from '../ionic-forms';
 import type { DoorView } from '@lanbridge/mobile-sdk';
 import { useApp } from '../app-state';
 import { describeError } from '../errors';

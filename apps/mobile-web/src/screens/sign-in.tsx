@@ -1,18 +1,8 @@
 import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useQuery } from '@tanstack/react-query';
-import {
-  IonButton,
-  IonChip,
-  IonInput,
-  IonItem,
-  IonLabel,
-  IonList,
-  IonSegment,
-  IonSegmentButton,
-  IonSelect,
-  IonSelectOption,
-} from '@ionic/react';
+import { IonButton, IonChip, IonItem, IonLabel, IonList } from '@ionic/react';
+import { IonInput, IonSegment, IonSegmentButton, IonSelect, IonSelectOption } from '../ionic-forms';
 import { useApp } from '../app-state';
 import { describeError } from '../errors';
 import { navigate } from '../router';

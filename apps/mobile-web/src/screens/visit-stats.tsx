@@ -26,10 +26,12 @@ export default function VisitStats() {
       <p className="muted" data-testid="stats-total">
         {t('stats.checkIns', { count: total })}
       </p>
-      <div className="chart" role="img" aria-label={t('stats.chartLabel', { count: total })}>
+      <div className="chart">
         {s ? (
           <Bar
             data-testid="stats-chart"
+            role="img"
+            aria-label={t('stats.chartLabel', { count: total })}
             options={{
               responsive: true,
               maintainAspectRatio: false,
