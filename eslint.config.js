@@ -36,6 +36,7 @@ const depConstraints = (testing = []) => [
   { sourceTag: 'scope:cloud-broker', onlyDependOnLibsWithTags: ['scope:shared', 'scope:cloud-broker'] },
   { sourceTag: 'scope:edge-connector', onlyDependOnLibsWithTags: ['scope:shared', 'scope:edge-connector'] },
   { sourceTag: 'scope:access-core', onlyDependOnLibsWithTags: ['scope:shared', 'scope:access-core'] },
+  { sourceTag: 'scope:mobile-web', onlyDependOnLibsWithTags: ['scope:shared'] },
   { sourceTag: 'scope:tools', onlyDependOnLibsWithTags: ['*'] },
 ];
 const boundaries = (testing) => [
@@ -50,7 +51,7 @@ module.exports = tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
-    files: ['**/*.ts'],
+    files: ['**/*.ts', '**/*.tsx'],
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: __dirname } },
     plugins: { '@nx': nx },
     rules: {

@@ -13,6 +13,7 @@ import { BROKER_CONFIG, BROKER_LOGGER, type BrokerConfig } from './config/broker
 import { HealthController } from './health/health.controller';
 import { DRAIN_STATE, type DrainState } from './health/drain-state';
 import { MetricsService } from './metrics/metrics.service';
+import { MobileAppModule } from './mobile-app/mobile-app.module';
 import type { ObservedTunnelRegistry } from './connector-admin/observed-tunnel-registry';
 import { PortalModule } from './portal/portal.module';
 import { UplinkModule } from './uplink/uplink.module';
@@ -72,6 +73,7 @@ export class AppModule {
           logger: deps.logger,
         }),
         UplinkModule.forRoot({ onTunnelAdded: (listener) => deps.registry.onAdded(listener) }),
+        MobileAppModule.forRoot(),
       ],
       controllers: [HealthController],
       providers: [
