@@ -237,8 +237,13 @@ describe("an operator's first day in the site console", () => {
     await dialog.getByRole('button', { name: 'Take photo' }).click();
     await drawer.getByTestId('photo-preview').waitFor();
     await shot('person-edit');
+    // The toast of the first save may still be up: wait for this save's answer itself.
+    const patched = page.waitForResponse(
+      (r) => r.request().method() === 'PATCH' && r.url().endsWith(`/api/v1/people/${person.id}`),
+    );
     await page.getByTestId('person-save').click();
-    await page.getByText(`${PERSON.first} ${PERSON.last} saved`).waitFor();
+    expect((await patched).status()).toBe(200);
+    await page.getByText(`${PERSON.first} ${PERSON.last} saved`).first().waitFor();
     const second = Buffer.from(
       await (
         await fetch(`${stack.accessCoreUrl}${person.photoUrl}`, { headers: { authorization: `Bearer ${token}` } })
