@@ -53,6 +53,8 @@ export function parseConnectorName(raw: unknown): string | undefined {
 @Injectable()
 export class ConnectorAdminService implements OnModuleInit {
   private readonly log: Logger;
+  /** Per tunnel session, the number of the latest QR computation started for it. */
+  private readonly qrSeq = new WeakMap<TunnelEntry['session'], number>();
 
   constructor(
     private readonly directory: PortalDirectory,
@@ -163,10 +165,26 @@ export class ConnectorAdminService implements OnModuleInit {
 
   /** Sends the current QR to every online connector of the organisation (after a rotation). */
   async pushOrgQr(orgId: string): Promise<void> {
-    const qr = await this.orgQr.current(orgId);
+    const sends: Promise<void>[] = [];
     for (const id of await this.directory.activeConnectorIds(orgId)) {
-      this.send(id, { type: 'org-qr', payload: qr.payload, expiresAt: qr.expiresAt.toISOString() });
+      const entry = this.directory.entry(id);
+      if (entry) sends.push(this.sendQr(entry));
     }
+    await Promise.all(sends);
+  }
+
+  /**
+   * Sends the organisation's current QR on a tunnel. QRs are computed asynchronously (the
+   * welcome on connect, a key learnt moments later), so an answer that a later computation
+   * has overtaken is dropped: the connector must end up showing the newest QR, never an older
+   * one that arrived last (a QR issued before the site key was known does not pin it).
+   */
+  private async sendQr(entry: TunnelEntry): Promise<void> {
+    const seq = (this.qrSeq.get(entry.session) ?? 0) + 1;
+    this.qrSeq.set(entry.session, seq);
+    const qr = await this.orgQr.current(entry.orgId);
+    if (entry.session.state !== 'open' || this.qrSeq.get(entry.session) !== seq) return;
+    entry.session.sendMessage({ type: 'org-qr', payload: qr.payload, expiresAt: qr.expiresAt.toISOString() });
   }
 
   private async view(r: ConnectorRow): Promise<ConnectorView> {
@@ -189,9 +207,8 @@ export class ConnectorAdminService implements OnModuleInit {
   }
 
   private async greet(entry: TunnelEntry): Promise<void> {
-    const qr = await this.orgQr.current(entry.orgId);
+    await this.sendQr(entry);
     if (entry.session.state !== 'open') return;
-    entry.session.sendMessage({ type: 'org-qr', payload: qr.payload, expiresAt: qr.expiresAt.toISOString() });
     const row = await this.directory.connectorById(entry.connectorId);
     if (row?.localAppUrlPending && row.localAppUrl && entry.session.state === 'open') {
       entry.session.sendMessage({ type: 'config', localAppUrl: row.localAppUrl });
