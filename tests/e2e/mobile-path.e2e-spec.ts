@@ -8,8 +8,6 @@ import crypto from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Client } from 'pg';
-import { simpleParser, type ParsedMail } from 'mailparser';
-import { SMTPServer } from 'smtp-server';
 import {
   createNodeClient,
   decodeQrImage,
@@ -18,7 +16,14 @@ import {
   type StreamEvent,
 } from '@lanbridge/mobile-sdk/node';
 import { SimulatedTerminal } from '@lanbridge/terminal-simulator';
-import { startSiteStack, TEST_DATABASE_URL, waitFor, type SiteStack } from '@lanbridge/testing';
+import {
+  type SiteStack,
+  type SmtpSink,
+  startSiteStack,
+  startSmtpSink,
+  TEST_DATABASE_URL,
+  waitFor,
+} from '@lanbridge/testing';
 
 // http_ece has no type declarations; it is the RFC 8188/8291 implementation web-push uses.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -27,31 +32,6 @@ const ece = require('http_ece') as {
 };
 
 jest.setTimeout(120_000);
-
-interface Sink {
-  readonly port: number;
-  readonly mails: ParsedMail[];
-  close(): Promise<void>;
-}
-
-async function startSmtpSink(): Promise<Sink> {
-  const mails: ParsedMail[] = [];
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    onData(stream, _session, cb) {
-      simpleParser(stream)
-        .then((m) => {
-          mails.push(m);
-          cb();
-        })
-        .catch(cb);
-    },
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.server.address() as AddressInfo).port;
-  return { port, mails, close: () => new Promise<void>((r) => server.close(() => r())) };
-}
 
 /** A Web Push service (RFC 8030) on 127.0.0.1 holding the browser's keys, so it can decrypt. */
 interface PushService {
@@ -95,7 +75,7 @@ const isOpenCommand = (text: string, door: number): boolean =>
 
 describe('the mobile path through the cloud', () => {
   let stack: SiteStack;
-  let sink: Sink;
+  let sink: SmtpSink;
   let pg: Client;
   const terminals = new Map<string, SimulatedTerminal>();
   let push: PushService;

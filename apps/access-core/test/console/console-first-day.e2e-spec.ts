@@ -9,48 +9,18 @@
  * critical violation. Screenshots of every screen go to test-output/site-console/.
  */
 import fs from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { AxeBuilder } from '@axe-core/playwright';
-import { simpleParser, type ParsedMail } from 'mailparser';
 import { PNG } from 'pngjs';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { SMTPServer } from 'smtp-server';
 import { createNodeClient, decodeQrImage } from '@lanbridge/mobile-sdk/node';
 import { SimulatedTerminal } from '@lanbridge/terminal-simulator';
-import { startSiteStack, waitFor, type SiteStack } from '@lanbridge/testing';
+import { type SiteStack, type SmtpSink, startSiteStack, startSmtpSink, waitFor } from '@lanbridge/testing';
 
 jest.setTimeout(150_000);
 
 const SHOTS = path.resolve(__dirname, '../../../../test-output/site-console');
 const PERSON = { pin: '2001', first: 'Lena', last: 'Ortiz', card: '424242', password: 'lena-app-pass-1' };
-
-interface Sink {
-  readonly port: number;
-  readonly mails: ParsedMail[];
-  close(): Promise<void>;
-}
-
-async function startSmtpSink(): Promise<Sink> {
-  const mails: ParsedMail[] = [];
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    logger: false,
-    onData(stream, _session, cb) {
-      simpleParser(stream).then(
-        (m) => {
-          mails.push(m);
-          cb();
-        },
-        (err: Error) => cb(err),
-      );
-    },
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.server.address() as AddressInfo).port;
-  return { port, mails, close: () => new Promise<void>((r) => server.close(() => r())) };
-}
 
 /** A 96×96 PNG with a gradient (what an operator would pick as a photo file). */
 function portraitPng(): Buffer {
@@ -69,7 +39,7 @@ function portraitPng(): Buffer {
 
 describe("an operator's first day in the site console", () => {
   let stack: SiteStack;
-  let sink: Sink;
+  let sink: SmtpSink;
   let browser: Browser;
   let context: BrowserContext;
   let page: Page;
