@@ -112,6 +112,10 @@ describe('uplink items the cloud refuses', () => {
     // Dismissed once looked at.
     expect((await api('DELETE', `/api/v1/uplink/rejected/${item.id}`)).status).toBe(204);
     expect((await api('DELETE', `/api/v1/uplink/rejected/${item.id}`)).status).toBe(404);
+    expect(await api('DELETE', '/api/v1/uplink/rejected/not-an-id')).toMatchObject({
+      status: 400,
+      body: { code: 'VALIDATION_FAILED' },
+    });
     expect((await api('GET', '/api/v1/uplink/rejected?page=1&pageSize=5')).status).toBe(200);
   });
 });
