@@ -1,131 +1,20 @@
 // The broker learning a site's key through the tunnel, against PostgreSQL: a real broker and a
 // real tunnel session, with the site side played by the test (so it can stay silent, then
 // answer, then change its key).
-import { createHash, generateKeyPairSync, type KeyObject, randomBytes, randomUUID, sign } from 'node:crypto';
+import { generateKeyPairSync, type KeyObject, randomBytes, randomUUID } from 'node:crypto';
 import { createLogger } from '@lanbridge/logging';
-import {
-  connectorHandshake,
-  type ControlMessage,
-  createSession,
-  type TunnelSession,
-  type TunnelStream,
-  WS_SUBPROTOCOL_V1,
-  wsTransport,
-} from '@lanbridge/tunnel-protocol';
 import { Client } from 'pg';
-import WebSocket from 'ws';
+import { connectSite, FakeSite, type SiteTunnel } from '../../test/support/fake-site';
 import { type RunningBroker, startBroker } from '../bootstrap';
 
 const DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/test';
 const SCHEMA = `site_trust_e2e_${randomBytes(6).toString('hex')}`;
 
-const b64 = (v: object): string => Buffer.from(JSON.stringify(v)).toString('base64url');
 const claimsOf = (jws: string): Record<string, unknown> =>
   JSON.parse(Buffer.from(jws.split('.')[1], 'base64url').toString('utf8')) as Record<string, unknown>;
 
-function jws(header: object, payload: object, key: KeyObject): string {
-  const input = `${b64(header)}.${b64(payload)}`;
-  return `${input}.${sign(null, Buffer.from(input), key).toString('base64url')}`;
-}
-
-/** The site's side: an Ed25519 key, a site id, and how many hellos to refuse before answering. */
-class FakeSite {
-  key = generateKeyPairSync('ed25519').privateKey;
-  refuse = 0;
-  readonly hellos: number[] = [];
-  readonly requests: string[] = [];
-  constructor(readonly siteId: string) {}
-
-  get x(): string {
-    return String(this.key.export({ format: 'jwk' }).x);
-  }
-
-  get thumbprint(): string {
-    return createHash('sha256')
-      .update(JSON.stringify({ crv: 'Ed25519', kty: 'OKP', x: this.x }))
-      .digest('base64url');
-  }
-
-  token(): string {
-    const iat = Math.floor(Date.now() / 1000);
-    return jws(
-      { alg: 'EdDSA', typ: 'at+jwt', kid: this.thumbprint },
-      {
-        iss: this.siteId,
-        aud: 'lanbridge-mobile',
-        sub: 'op-1',
-        role: 'admin',
-        name: 'admin',
-        sid: 's-1',
-        iat,
-        exp: iat + 600,
-        jti: randomUUID(),
-      },
-      this.key,
-    );
-  }
-
-  answer(stream: TunnelStream): void {
-    const chunks: Buffer[] = [];
-    stream.on('data', (c: Buffer) => chunks.push(c));
-    stream.on('error', () => undefined);
-    stream.on('end', () => {
-      const { method, path } = stream.requestHead;
-      if (method === 'POST' && path === '/api/v1/auth/hello') {
-        this.hellos.push(Date.now());
-        if (this.refuse > 0) {
-          this.refuse--;
-          stream.sendResponseHead({ status: 503, headers: ['Content-Type', 'application/json'] });
-          stream.end('{"code":"NOT_READY"}');
-          return;
-        }
-        const { nonce } = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { nonce: string };
-        const enc = generateKeyPairSync('x25519').publicKey.export({ format: 'jwk' });
-        const iat = Math.floor(Date.now() / 1000);
-        const hello = jws(
-          { alg: 'EdDSA', typ: 'site-hello+jwt', jwk: { kty: 'OKP', crv: 'Ed25519', x: this.x } },
-          {
-            iss: this.siteId,
-            nonce,
-            hid: randomUUID(),
-            enc: { kty: 'OKP', crv: 'X25519', x: enc.x, kid: 'e', alg: 'ECDH-ES', use: 'enc' },
-            iat,
-            exp: iat + 120,
-            v: 1,
-          },
-          this.key,
-        );
-        stream.sendResponseHead({ status: 200, headers: ['Content-Type', 'application/json'] });
-        stream.end(JSON.stringify({ hello }));
-        return;
-      }
-      this.requests.push(`${method} ${path}`);
-      stream.sendResponseHead({ status: 200, headers: ['Content-Type', 'text/plain'] });
-      stream.end('site');
-    });
-  }
-}
-
-interface Connected {
-  readonly session: TunnelSession;
-  readonly ws: WebSocket;
-  readonly messages: ControlMessage[];
-}
-
-async function connect(broker: RunningBroker, connectorId: string, key: KeyObject, site: FakeSite): Promise<Connected> {
-  const ws = new WebSocket(`${broker.url.replace(/^http/, 'ws')}/tunnel/v1/connect`, [WS_SUBPROTOCOL_V1]);
-  const transport = wsTransport(ws);
-  const ready = await connectorHandshake(transport, {
-    connectorId,
-    privateKey: key,
-    agent: { version: 'test', hostname: 'site-trust-e2e' },
-  });
-  const session = createSession(transport, 'connector', { version: ready.version });
-  const messages: ControlMessage[] = [];
-  session.on('message', (m) => messages.push(m));
-  session.on('stream', (s) => site.answer(s));
-  return { session, ws, messages };
-}
+const connect = (broker: RunningBroker, connectorId: string, key: KeyObject, site: FakeSite): Promise<SiteTunnel> =>
+  connectSite(broker.url, connectorId, key, site);
 
 async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, ms = 10_000): Promise<T> {
   const deadline = Date.now() + ms;
@@ -138,7 +27,7 @@ async function until<T>(what: string, probe: () => Promise<T | undefined> | T | 
 }
 
 /** skt of the newest org-qr control message the connector got. */
-function lastQrSkt(c: Connected): unknown {
+function lastQrSkt(c: SiteTunnel): unknown {
   const qr = c.messages.filter((m) => m.type === 'org-qr').at(-1);
   if (typeof qr?.payload !== 'string') return undefined;
   return claimsOf(qr.payload.slice(qr.payload.indexOf('#') + 1)).skt;
@@ -155,7 +44,7 @@ describe('site trust: the broker learns the site key through the tunnel', () => 
     },
   );
   let broker: RunningBroker;
-  const open: Connected[] = [];
+  const open: SiteTunnel[] = [];
   const site = new FakeSite(randomUUID());
   const connectorKey = generateKeyPairSync('ed25519');
   let connectorId = '';
@@ -247,7 +136,7 @@ describe('site trust: the broker learns the site key through the tunnel', () => 
   });
 
   it('asks again at once when the connector says its server address changed, and reissues the QR', async () => {
-    const c = open.at(-1) as Connected;
+    const c = open.at(-1) as SiteTunnel;
     await until('the current key', async () => ((await get(site.token())).status === 200 ? true : undefined));
     const hellosBefore = site.hellos.length;
     const oldToken = site.token();
@@ -266,7 +155,7 @@ describe('site trust: the broker learns the site key through the tunnel', () => 
   });
 
   it('asks again when a site answers a client hello with a key it does not know', async () => {
-    const c = open.at(-1) as Connected;
+    const c = open.at(-1) as SiteTunnel;
     site.key = generateKeyPairSync('ed25519').privateKey;
     const hellosBefore = site.hellos.length;
     // A client's hello through the tunnel: the site's answer shows the new key.
@@ -297,7 +186,7 @@ describe('site trust: the broker learns the site key through the tunnel', () => 
       const accepted = async (token: string): Promise<string> =>
         ((await (await viaOther(token)).json()) as { code: string }).code;
       expect(await accepted(site.token())).toBe('CONNECTOR_OFFLINE');
-      const c = open.at(-1) as Connected;
+      const c = open.at(-1) as SiteTunnel;
       site.key = generateKeyPairSync('ed25519').privateKey;
       c.session.sendMessage({ type: 'config-changed', localAppUrl: 'http://127.0.0.1:8092' });
       await until('the new key here', async () => ((await get(site.token())).status === 200 ? true : undefined));

@@ -29,6 +29,10 @@ function jws(header: object, payload: object, key: KeyObject): string {
 export class FakeSite {
   key: KeyObject = generateKeyPairSync('ed25519').privateKey;
   readonly hellos: number[] = [];
+  /** Hellos to answer 503 NOT_READY before answering (a site that is still starting). */
+  refuse = 0;
+  /** The other requests that reached the site over the tunnel, as `METHOD path`. */
+  readonly requests: string[] = [];
   private server: http.Server | undefined;
   url = '';
 
@@ -90,11 +94,18 @@ export class FakeSite {
       const { method, path } = stream.requestHead;
       if (method === 'POST' && path === '/api/v1/auth/hello') {
         this.hellos.push(Date.now());
+        if (this.refuse > 0) {
+          this.refuse--;
+          stream.sendResponseHead({ status: 503, headers: ['Content-Type', 'application/json'] });
+          stream.end('{"code":"NOT_READY"}');
+          return;
+        }
         const { nonce } = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { nonce: string };
         stream.sendResponseHead({ status: 200, headers: ['Content-Type', 'application/json'] });
         stream.end(JSON.stringify({ hello: this.hello(nonce) }));
         return;
       }
+      this.requests.push(`${method} ${path}`);
       stream.sendResponseHead({ status: 200, headers: ['Content-Type', 'text/plain'] });
       stream.end('site');
     });
