@@ -5,7 +5,7 @@ import { useTranslation } from 'react-i18next';
 import type { AccessRecordView, Page } from '@lanbridge/mobile-api';
 import { api } from '../api';
 import { when } from '../format';
-import { CsvButton, DateRange, PageTitle, rangeQuery, type Range } from './shared';
+import { CsvButton, DateRange, PageTitle, rangeQuery, type Range, PAGE_SIZE, pager } from './shared';
 
 export function AccessRecordsPage(): ReactNode {
   const { t } = useTranslation();
@@ -15,7 +15,8 @@ export function AccessRecordsPage(): ReactNode {
   const query = { q: q || undefined, ...rangeQuery(range) };
   const list = useQuery({
     queryKey: ['access-records', query, page],
-    queryFn: () => api<Page<AccessRecordView>>('/api/v1/access-records', { query: { ...query, page, pageSize: 20 } }),
+    queryFn: () =>
+      api<Page<AccessRecordView>>('/api/v1/access-records', { query: { ...query, page, pageSize: PAGE_SIZE } }),
     placeholderData: keepPreviousData,
     refetchInterval: 15_000,
   });
@@ -74,13 +75,7 @@ export function AccessRecordsPage(): ReactNode {
           loading={list.isLoading}
           dataSource={list.data?.items}
           scroll={{ x: 900 }}
-          pagination={{
-            current: page,
-            pageSize: 20,
-            total: list.data?.total,
-            onChange: setPage,
-            showSizeChanger: false,
-          }}
+          pagination={pager(page, setPage, list.data?.total)}
           columns={[
             { title: t('common.time'), dataIndex: 'time', render: (v: string) => when(v), width: 180 },
             {

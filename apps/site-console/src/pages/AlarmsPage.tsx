@@ -6,7 +6,7 @@ import type { AlarmView, Page } from '@lanbridge/mobile-api';
 import { api } from '../api';
 import { when } from '../format';
 import { errorText } from './errors';
-import { CsvButton, DateRange, PageTitle, rangeQuery, type Range } from './shared';
+import { CsvButton, DateRange, PageTitle, rangeQuery, type Range, PAGE_SIZE, pager } from './shared';
 
 export function AlarmsPage(): ReactNode {
   const { t } = useTranslation();
@@ -19,7 +19,7 @@ export function AlarmsPage(): ReactNode {
   const query = { q: q || undefined, level, confirmed, ...rangeQuery(range) };
   const list = useQuery({
     queryKey: ['alarms', query, page],
-    queryFn: () => api<Page<AlarmView>>('/api/v1/alarms', { query: { ...query, page, pageSize: 20 } }),
+    queryFn: () => api<Page<AlarmView>>('/api/v1/alarms', { query: { ...query, page, pageSize: PAGE_SIZE } }),
     placeholderData: keepPreviousData,
   });
   return (
@@ -86,13 +86,7 @@ export function AlarmsPage(): ReactNode {
           loading={list.isLoading}
           dataSource={list.data?.items}
           scroll={{ x: 900 }}
-          pagination={{
-            current: page,
-            pageSize: 20,
-            total: list.data?.total,
-            onChange: setPage,
-            showSizeChanger: false,
-          }}
+          pagination={pager(page, setPage, list.data?.total)}
           columns={[
             { title: t('common.time'), dataIndex: 'time', render: (v: string) => when(v), width: 180 },
             {

@@ -21,6 +21,7 @@ import type { DeviceView, DoorView, LockdownGroupView, Page } from '@lanbridge/m
 import { api } from '../api';
 import { ago, when } from '../format';
 import { errorText } from './errors';
+import { PAGE_SIZE, pager } from './shared';
 
 interface AreaView {
   id: string;
@@ -71,7 +72,7 @@ function Terminals(): ReactNode {
   const [page, setPage] = useState(1);
   const list = useQuery({
     queryKey: ['devices', 'approved', page],
-    queryFn: () => api<Page<DeviceView>>('/api/v1/devices', { query: { page, pageSize: 20 } }),
+    queryFn: () => api<Page<DeviceView>>('/api/v1/devices', { query: { page, pageSize: PAGE_SIZE } }),
     placeholderData: keepPreviousData,
     refetchInterval: 15_000,
   });
@@ -81,7 +82,7 @@ function Terminals(): ReactNode {
       loading={list.isLoading}
       dataSource={list.data?.items}
       scroll={{ x: 800 }}
-      pagination={{ current: page, pageSize: 20, total: list.data?.total, onChange: setPage, showSizeChanger: false }}
+      pagination={pager(page, setPage, list.data?.total)}
       columns={[
         {
           title: t('devices.status'),
@@ -343,7 +344,7 @@ function Doors(): ReactNode {
   const [form] = Form.useForm<{ name: string; driveTimeSec: number }>();
   const doors = useQuery({
     queryKey: ['doors', q, page],
-    queryFn: () => api<Page<DoorView>>('/api/v1/doors', { query: { q: q || undefined, page, pageSize: 20 } }),
+    queryFn: () => api<Page<DoorView>>('/api/v1/doors', { query: { q: q || undefined, page, pageSize: PAGE_SIZE } }),
     placeholderData: keepPreviousData,
   });
   const open = async (d: DoorView): Promise<void> => {
@@ -382,13 +383,7 @@ function Doors(): ReactNode {
         loading={doors.isLoading}
         dataSource={doors.data?.items}
         scroll={{ x: 800 }}
-        pagination={{
-          current: page,
-          pageSize: 20,
-          total: doors.data?.total,
-          onChange: setPage,
-          showSizeChanger: false,
-        }}
+        pagination={pager(page, setPage, doors.data?.total)}
         columns={[
           { title: t('devices.door'), dataIndex: 'name' },
           { title: t('devices.terminal'), dataIndex: 'deviceName' },

@@ -5,7 +5,7 @@ import { useTranslation } from 'react-i18next';
 import type { Page } from '@lanbridge/mobile-api';
 import { api } from '../api';
 import { when } from '../format';
-import { CsvButton, DateRange, PageTitle, rangeQuery, type Range } from './shared';
+import { CsvButton, DateRange, PageTitle, rangeQuery, type Range, PAGE_SIZE, pager } from './shared';
 
 interface Entry {
   id: string;
@@ -25,7 +25,7 @@ export function OperationLogPage(): ReactNode {
   const query = { q: q || undefined, ...rangeQuery(range) };
   const list = useQuery({
     queryKey: ['operation-log', query, page],
-    queryFn: () => api<Page<Entry>>('/api/v1/operation-log', { query: { ...query, page, pageSize: 20 } }),
+    queryFn: () => api<Page<Entry>>('/api/v1/operation-log', { query: { ...query, page, pageSize: PAGE_SIZE } }),
     placeholderData: keepPreviousData,
   });
   return (
@@ -59,13 +59,7 @@ export function OperationLogPage(): ReactNode {
           loading={list.isLoading}
           dataSource={list.data?.items}
           scroll={{ x: 800 }}
-          pagination={{
-            current: page,
-            pageSize: 20,
-            total: list.data?.total,
-            onChange: setPage,
-            showSizeChanger: false,
-          }}
+          pagination={pager(page, setPage, list.data?.total)}
           columns={[
             { title: t('common.time'), dataIndex: 'at', render: (v: string) => when(v), width: 180 },
             { title: t('log.who'), dataIndex: 'actor' },

@@ -8,6 +8,7 @@ import { api } from '../api';
 import { download, when } from '../format';
 import { PersonAvatar, PhotoField } from '../photo';
 import { errorText } from './errors';
+import { PAGE_SIZE, pager } from './shared';
 
 interface FormValues {
   pin: string;
@@ -33,7 +34,7 @@ export function PeoplePage(): ReactNode {
 
   const list = useQuery({
     queryKey: ['people', q, page],
-    queryFn: () => api<Page<PersonView>>('/api/v1/people', { query: { q: q || undefined, page, pageSize: 20 } }),
+    queryFn: () => api<Page<PersonView>>('/api/v1/people', { query: { q: q || undefined, page, pageSize: PAGE_SIZE } }),
     placeholderData: keepPreviousData,
   });
   const refresh = (): Promise<void> => queries.invalidateQueries({ queryKey: ['people'] });
@@ -107,13 +108,7 @@ export function PeoplePage(): ReactNode {
           loading={list.isLoading}
           dataSource={list.data?.items}
           scroll={{ x: 900 }}
-          pagination={{
-            current: page,
-            pageSize: 20,
-            total: list.data?.total,
-            onChange: setPage,
-            showSizeChanger: false,
-          }}
+          pagination={pager(page, setPage, list.data?.total)}
           columns={[
             {
               title: t('people.photo'),

@@ -8,7 +8,7 @@ import type { Page, VisitView } from '@lanbridge/mobile-api';
 import { api } from '../api';
 import { when } from '../format';
 import { errorText } from './errors';
-import { CsvButton, PageTitle } from './shared';
+import { CsvButton, PageTitle, PAGE_SIZE, pager } from './shared';
 
 interface VisitForm {
   name: string;
@@ -29,7 +29,7 @@ export function VisitorsPage(): ReactNode {
   const query = { q: q || undefined, status };
   const list = useQuery({
     queryKey: ['visits', query, page],
-    queryFn: () => api<Page<VisitView>>('/api/v1/visits', { query: { ...query, page, pageSize: 20 } }),
+    queryFn: () => api<Page<VisitView>>('/api/v1/visits', { query: { ...query, page, pageSize: PAGE_SIZE } }),
     placeholderData: keepPreviousData,
   });
   const step = useMutation({
@@ -104,13 +104,7 @@ export function VisitorsPage(): ReactNode {
           loading={list.isLoading}
           dataSource={list.data?.items}
           scroll={{ x: 900 }}
-          pagination={{
-            current: page,
-            pageSize: 20,
-            total: list.data?.total,
-            onChange: setPage,
-            showSizeChanger: false,
-          }}
+          pagination={pager(page, setPage, list.data?.total)}
           columns={[
             { title: t('visitors.visitor'), dataIndex: 'visitorName' },
             { title: t('visitors.host'), dataIndex: 'hostName', render: (v: string | null) => v ?? '—' },

@@ -1,5 +1,5 @@
 import { useState, type ReactNode } from 'react';
-import { App, Button, DatePicker, Space, Typography } from 'antd';
+import { App, Button, DatePicker, Space, Typography, type TablePaginationConfig } from 'antd';
 import { DownloadOutlined } from '@ant-design/icons';
 import type { Dayjs } from 'dayjs';
 import { useTranslation } from 'react-i18next';
@@ -7,6 +7,14 @@ import type { Page } from '@lanbridge/mobile-api';
 import { api } from '../api';
 import { download, toCsv } from '../format';
 import { errorText } from './errors';
+
+/** Rows per page of every list; the query and the table's pager must agree on it. */
+export const PAGE_SIZE = 20;
+
+/** The table pager of a server-paged list. */
+export function pager(page: number, setPage: (p: number) => void, total: number | undefined): TablePaginationConfig {
+  return { current: page, pageSize: PAGE_SIZE, total, onChange: setPage, showSizeChanger: false };
+}
 
 /** Rows a CSV export reads at most (100 pages of the largest page size). */
 const EXPORT_MAX_PAGES = 100;
